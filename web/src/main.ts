@@ -1,0 +1,31 @@
+import { createApp } from 'vue';
+import { createPinia } from 'pinia';
+import ElementPlus from 'element-plus';
+import 'element-plus/dist/index.css';
+import * as Icons from '@element-plus/icons-vue';
+import App from './App.vue';
+import { router } from './router';
+import { i18n, storedLocale, setLocale } from './i18n';
+import { onUnauthorized } from './api/http';
+import { useAuthStore } from './stores/auth';
+import './styles.css';
+
+const app = createApp(App);
+const pinia = createPinia();
+app.use(pinia);
+app.use(i18n);
+app.use(ElementPlus);
+for (const [name, comp] of Object.entries(Icons)) app.component(name, comp);
+app.use(router);
+setLocale(storedLocale());
+
+onUnauthorized(() => {
+  const auth = useAuthStore(pinia);
+  auth.clear();
+  const current = router.currentRoute.value;
+  if (current.name !== 'login') {
+    void router.replace({ name: 'login', query: { redirect: current.fullPath, expired: '1' } });
+  }
+});
+
+app.mount('#app');

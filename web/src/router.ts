@@ -1,0 +1,49 @@
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
+import { useAuthStore } from './stores/auth';
+import { allowed, landingPath, NAV_ITEMS } from './utils/nav';
+
+const perms = (key: string) => NAV_ITEMS.find((i) => i.key === key)?.anyOf ?? [];
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: () => import('./layouts/MainLayout.vue'),
+    children: [
+      { path: '', redirect: '/dashboard' },
+      { path: 'dashboard', name: 'dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { nav: 'dashboard' } },
+      { path: 'devices', name: 'devices', component: () => import('./pages/DevicesPage.vue'), meta: { nav: 'devices', anyOf: perms('devices') } },
+      { path: 'devices/:id', name: 'device-detail', component: () => import('./pages/DeviceDetailPage.vue'), meta: { nav: 'devices', anyOf: perms('devices') } },
+      { path: 'channels', name: 'channels', component: () => import('./pages/ChannelsPage.vue'), meta: { nav: 'channels', anyOf: perms('channels') } },
+      { path: 'orgs', name: 'orgs', component: () => import('./pages/OrgsPage.vue'), meta: { nav: 'orgs', anyOf: perms('orgs') } },
+      { path: 'users', name: 'users', component: () => import('./pages/UsersPage.vue'), meta: { nav: 'users', anyOf: perms('users') } },
+      { path: 'roles', name: 'roles', component: () => import('./pages/RolesPage.vue'), meta: { nav: 'roles', anyOf: perms('roles') } },
+      { path: 'logs', name: 'logs', component: () => import('./pages/LogsPage.vue'), meta: { nav: 'logs', anyOf: perms('logs') } },
+      { path: 'api-keys', name: 'apikeys', component: () => import('./pages/ApiKeysPage.vue'), meta: { nav: 'apikeys', anyOf: perms('apikeys') } },
+      { path: 'settings', name: 'settings', component: () => import('./pages/SettingsPage.vue'), meta: { nav: 'settings', anyOf: perms('settings') } },
+    ],
+  },
+  { path: '/:pathMatch(.*)*', redirect: '/dashboard' },
+];
+
+export const router = createRouter({ history: createWebHashHistory(), routes });
+
+router.beforeEach(async (to) => {
+  const auth = useAuthStore();
+  if (to.meta.public) {
+    if (to.name === 'login' && auth.isLoggedIn && auth.loaded) return landingPath(auth.permissions);
+    return true;
+  }
+  if (!auth.isLoggedIn) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} };
+  if (!auth.loaded) {
+    try {
+      await auth.loadMe();
+    } catch {
+      auth.clear();
+      return { name: 'login', query: { redirect: to.fullPath } };
+    }
+  }
+  const need = to.meta.anyOf as string[] | undefined;
+  if (!allowed(need, auth.permissions)) return landingPath(auth.permissions);
+  return true;
+});
