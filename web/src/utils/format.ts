@@ -23,3 +23,4 @@ export function formatDetail(detail: unknown): string {
     return String(detail);
   }
 }
+const _x = (t: (k: string) => string) => t('nope.key');

@@ -1,0 +1,33 @@
+import type { AccessService, Principal } from '../auth/access.js';
+import type { AuthService } from '../auth/auth-service.js';
+import type { Config } from '../config/index.js';
+import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/events.js';
+import type { Logger } from '../core/logger.js';
+import type { SecretBox } from '../core/secrets.js';
+import type { DeviceArchive } from '../archive/device-archive.js';
+import type { Store } from '../store/index.js';
+
+/** What the API layer needs; built in main.ts (or a test) and passed to `buildApp`. */
+export interface ApiDeps {
+  config: Readonly<Config>;
+  store: Store;
+  auth: AuthService;
+  access: AccessService;
+  archive: DeviceArchive;
+  secrets: SecretBox;
+  clock: Clock;
+  bus: EventBus;
+  log: Logger;
+  startedAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Route needs no login (health, login, docs). */
+    public?: boolean;
+  }
+}

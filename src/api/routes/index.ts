@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../context.js';
+import { apiKeyRoutes } from './api-keys.js';
+import { authRoutes } from './auth.js';
+import { channelRoutes } from './channels.js';
+import { deviceFileRoutes } from './device-files.js';
+import { deviceRoutes } from './devices.js';
+import { eventRoutes } from './events.js';
+import { healthRoutes } from './health.js';
+import { logRoutes } from './logs.js';
+import { orgRoutes } from './orgs.js';
+import { roleRoutes } from './roles.js';
+import { settingsRoutes } from './settings.js';
+import { userRoutes } from './users.js';
+
+export async function registerRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
+  for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes]) {
+    await r(api, deps);
+  }
+}

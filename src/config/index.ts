@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { AppError } from '../core/errors.js';
+import { isGbId } from '../core/gbid.js';
+import { isValidTimeZone } from '../core/time.js';
+
+export type Role = 'all' | 'control' | 'media';
+
+export interface Config {
+  dataDir: string;
+  databaseUrl: string;
+  httpPort: number;
+  host: string;
+  sipPort: number;
+  sipId: string;
+  sipDomain: string;
+  sipPassword: string;
+  sipAutoAdmit: boolean;
+  rtpPortRange: { min: number; max: number };
+  rtspPort: number;
+  rtmpPort: number;
+  adminPassword: string | undefined;
+  logLevel: string;
+  tz: string;
+  role: Role;
+  nodeId: string;
+  natsUrl: string | undefined;
+  redisUrl: string | undefined;
+  /** 64 hex chars; when unset a key is created in the data dir on first start. */
+  secretKey: string | undefined;
+  /** Largest accepted JSON body in bytes (uploads have their own limits). */
+  bodyLimit: number;
+  /** Where the built console lives. */
+  webDir: string;
+}
+
+/** Every variable CONTRACT.md names, plus a few of our own. Values come from the file first, then the environment. */
+const KEYS = [
+  'SHARPEYE_DATA_DIR',
+  'SHARPEYE_DATABASE_URL',
+  'SHARPEYE_HTTP_PORT',
+  'SHARPEYE_HOST',
+  'SHARPEYE_SIP_PORT',
+  'SHARPEYE_SIP_ID',
+  'SHARPEYE_SIP_DOMAIN',
+  'SHARPEYE_SIP_PASSWORD',
+  'SHARPEYE_SIP_AUTO_ADMIT',
+  'SHARPEYE_RTP_PORT_RANGE',
+  'SHARPEYE_RTSP_PORT',
+  'SHARPEYE_RTMP_PORT',
+  'SHARPEYE_ADMIN_PASSWORD',
+  'SHARPEYE_LOG_LEVEL',
+  'SHARPEYE_TZ',
+  'SHARPEYE_ROLE',
+  'SHARPEYE_NODE_ID',
+  'SHARPEYE_NATS_URL',
+  'SHARPEYE_REDIS_URL',
+  'SHARPEYE_SECRET_KEY',
+  'SHARPEYE_BODY_LIMIT',
+  'SHARPEYE_WEB_DIR',
+] as const;
+type Key = (typeof KEYS)[number];
+
+function bad(key: string, why: string): never {
+  throw new AppError('CONFIG_INVALID', `Invalid configuration ${key}: ${why}`, { key });
+}
+
+function port(key: Key, v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 0 || n > 65535) bad(key, `expected a port number 0-65535, got "${v}"`);
+  return n;
+}
+
+function bool(key: Key, v: string): boolean {
+  if (/^(true|1|yes|on)$/i.test(v)) return true;
+  if (/^(false|0|no|off)$/i.test(v)) return false;
+  bad(key, `expected true or false, got "${v}"`);
+}
+
+function readFileValues(file: string): Partial<Record<Key, string>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    bad('SHARPEYE_CONFIG', `cannot read JSON file ${file}: ${(e as Error).message}`);
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) bad('SHARPEYE_CONFIG', `${file} must hold a JSON object`);
+  const out: Partial<Record<Key, string>> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (!(KEYS as readonly string[]).includes(k)) bad(k, `unknown key in ${file} (known: ${KEYS.join(', ')})`);
+    if (v === null || typeof v === 'object') bad(k, 'expected a string, number or boolean');
+    out[k as Key] = String(v);
+  }
+  return out;
+}
+
+/**
+ * Reads, validates and freezes the configuration once at start. A bad value stops the process with a message
+ * naming the key. `SHARPEYE_CONFIG` may point to a JSON file holding the same keys; the environment wins.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Readonly<Config> {
+  const fromFile = env.SHARPEYE_CONFIG ? readFileValues(path.resolve(cwd, env.SHARPEYE_CONFIG)) : {};
+  const get = (k: Key): string | undefined => {
+    const v = env[k] ?? fromFile[k];
+    return v === undefined || v === '' ? undefined : v;
+  };
+
+  const dataDir = path.resolve(cwd, get('SHARPEYE_DATA_DIR') ?? './data');
+  const databaseUrl = get('SHARPEYE_DATABASE_URL') ?? `sqlite://${path.join(dataDir, 'sharpeye.db')}`;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    bad('SHARPEYE_DATABASE_URL', 'expected sqlite://<file>, sqlite::memory: or postgres://...');
+  }
+  const httpPort = port('SHARPEYE_HTTP_PORT', get('SHARPEYE_HTTP_PORT') ?? '8080');
+  const sipPort = port('SHARPEYE_SIP_PORT', get('SHARPEYE_SIP_PORT') ?? '5060');
+  const rtspPort = port('SHARPEYE_RTSP_PORT', get('SHARPEYE_RTSP_PORT') ?? '8554');
+  const rtmpPort = port('SHARPEYE_RTMP_PORT', get('SHARPEYE_RTMP_PORT') ?? '1935');
+
+  const sipId = get('SHARPEYE_SIP_ID') ?? '35020000002000000001';
+  if (!isGbId(sipId)) bad('SHARPEYE_SIP_ID', `expected a 20-digit GB/T 28181 ID, got "${sipId}"`);
+  const sipDomain = get('SHARPEYE_SIP_DOMAIN') ?? '3502000000';
+  if (!/^\d{10}$/.test(sipDomain)) bad('SHARPEYE_SIP_DOMAIN', `expected a 10-digit domain, got "${sipDomain}"`);
+  const sipPassword = get('SHARPEYE_SIP_PASSWORD') ?? '12345678';
+
+  const rangeRaw = get('SHARPEYE_RTP_PORT_RANGE') ?? '30000-30999';
+  const m = /^(\d+)-(\d+)$/.exec(rangeRaw);
+  if (!m) bad('SHARPEYE_RTP_PORT_RANGE', `expected "min-max", got "${rangeRaw}"`);
+  const rtpPortRange = { min: Number(m[1]), max: Number(m[2]) };
+  if (rtpPortRange.min < 1024 || rtpPortRange.max > 65535 || rtpPortRange.min >= rtpPortRange.max) {
+    bad('SHARPEYE_RTP_PORT_RANGE', `range must lie in 1024-65535 with min < max, got "${rangeRaw}"`);
+  }
+
+  const logLevel = get('SHARPEYE_LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    bad('SHARPEYE_LOG_LEVEL', `expected fatal|error|warn|info|debug|trace|silent, got "${logLevel}"`);
+  }
+  const tz = get('SHARPEYE_TZ') ?? 'Asia/Shanghai';
+  if (!isValidTimeZone(tz)) bad('SHARPEYE_TZ', `unknown IANA time zone "${tz}"`);
+
+  const role = (get('SHARPEYE_ROLE') ?? 'all') as Role;
+  if (!['all', 'control', 'media'].includes(role)) bad('SHARPEYE_ROLE', `expected all|control|media, got "${role}"`);
+  const natsUrl = get('SHARPEYE_NATS_URL');
+  const redisUrl = get('SHARPEYE_REDIS_URL');
+  if (role !== 'all' && !natsUrl) bad('SHARPEYE_NATS_URL', `required when SHARPEYE_ROLE is ${role}`);
+  if (role !== 'all' && !redisUrl) bad('SHARPEYE_REDIS_URL', `required when SHARPEYE_ROLE is ${role}`);
+  if (role !== 'all' && !databaseUrl.startsWith('postgres')) {
+    bad('SHARPEYE_DATABASE_URL', `a shared postgres:// database is required when SHARPEYE_ROLE is ${role}`);
+  }
+
+  const secretKey = get('SHARPEYE_SECRET_KEY');
+  if (secretKey !== undefined && !/^[0-9a-fA-F]{64}$/.test(secretKey)) bad('SHARPEYE_SECRET_KEY', 'expected 64 hex characters');
+  const bodyLimitRaw = get('SHARPEYE_BODY_LIMIT') ?? String(1024 * 1024);
+  if (!/^\d+$/.test(bodyLimitRaw) || Number(bodyLimitRaw) < 1024) bad('SHARPEYE_BODY_LIMIT', 'expected a byte count ≥ 1024');
+
+  const cfg: Config = {
+    dataDir,
+    databaseUrl,
+    httpPort,
+    host: get('SHARPEYE_HOST') ?? '0.0.0.0',
+    sipPort,
+    sipId,
+    sipDomain,
+    sipPassword,
+    sipAutoAdmit: bool('SHARPEYE_SIP_AUTO_ADMIT', get('SHARPEYE_SIP_AUTO_ADMIT') ?? 'true'),
+    rtpPortRange,
+    rtspPort,
+    rtmpPort,
+    adminPassword: get('SHARPEYE_ADMIN_PASSWORD'),
+    logLevel,
+    tz,
+    role,
+    nodeId: get('SHARPEYE_NODE_ID') ?? `${hostname()}:${httpPort}`,
+    natsUrl,
+    redisUrl,
+    secretKey,
+    bodyLimit: Number(bodyLimitRaw),
+    webDir: path.resolve(cwd, get('SHARPEYE_WEB_DIR') ?? 'dist/web'),
+  };
+  return Object.freeze({ ...cfg, rtpPortRange: Object.freeze(cfg.rtpPortRange) });
+}
+
+/** SHARPEYE_* variables we do not know: most likely typos; reported as a warning at start. */
+export function unknownEnvKeys(env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.keys(env).filter(
+    (k) => k.startsWith('SHARPEYE_') && k !== 'SHARPEYE_CONFIG' && !(KEYS as readonly string[]).includes(k),
+  );
+}

@@ -1,0 +1,53 @@
+/**
+ * The one catalogue of error codes. Every failure that leaves the process (HTTP answer, SIP answer, log line)
+ * carries one of these codes; the HTTP status is decided here, once.
+ */
+export const ErrorCatalogue = {
+  // request shape
+  VALIDATION_FAILED: { status: 400, message: 'Request validation failed' },
+  INVALID_JSON: { status: 400, message: 'Request body is not valid JSON' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
+  INVALID_GB_ID: { status: 400, message: 'Invalid GB/T 28181 ID' },
+  INVALID_FILE: { status: 400, message: 'Uploaded file could not be read' },
+  IMPORT_INVALID: { status: 400, message: 'Import rejected: some rows are invalid; nothing was stored' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such endpoint' },
+  CONFLICT: { status: 409, message: 'Already exists' },
+  ORG_NOT_EMPTY: { status: 409, message: 'Organisation still has children, devices or channels' },
+  BUILTIN_READONLY: { status: 409, message: 'Built-in item cannot be changed this way' },
+  // authentication and authorisation
+  AUTH_REQUIRED: { status: 401, message: 'Authentication required' },
+  AUTH_INVALID_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
+  AUTH_TOKEN_INVALID: { status: 401, message: 'Token invalid, expired or revoked' },
+  AUTH_ACCOUNT_LOCKED: { status: 423, message: 'Account locked after repeated failed logins' },
+  AUTH_ACCOUNT_DISABLED: { status: 403, message: 'Account disabled' },
+  PASSWORD_POLICY: { status: 400, message: 'Password does not meet the policy' },
+  PASSWORD_WRONG: { status: 400, message: 'Current password is wrong' },
+  FORBIDDEN: { status: 403, message: 'Permission denied' },
+  CHANNEL_FORBIDDEN: { status: 403, message: 'No permission for this channel' },
+  // configuration
+  CONFIG_INVALID: { status: 500, message: 'Configuration invalid' },
+  // server side
+  FEATURE_UNAVAILABLE: { status: 503, message: 'Feature unavailable on this installation' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ErrorCatalogue;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: unknown;
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ErrorCatalogue[code].message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ErrorCatalogue[code].status;
+    this.details = details;
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}

@@ -1,0 +1,31 @@
+import { EventEmitter } from 'node:events';
+
+/** Platform events pushed to consoles (filtered per user by the access module) and used between services. */
+export interface PlatformEvent {
+  type: string;
+  at: string;
+  /** Channel the event concerns, for per-channel visibility; device-only events carry deviceId. */
+  channel?: { id: string; orgId: string | null };
+  deviceId?: string;
+  data: unknown;
+}
+
+export interface EventMap {
+  event: [PlatformEvent];
+  /** token ids or user ids whose sessions were cut: live connections (WebSocket, media) must close. */
+  'sessions.revoked': [{ tokenIds: string[]; userId?: string }];
+}
+
+export class EventBus {
+  private readonly ee = new EventEmitter();
+  constructor() {
+    this.ee.setMaxListeners(0);
+  }
+  emit<K extends keyof EventMap>(k: K, ...args: EventMap[K]): void {
+    this.ee.emit(k, ...args);
+  }
+  on<K extends keyof EventMap>(k: K, fn: (...args: EventMap[K]) => void): () => void {
+    this.ee.on(k, fn as (...a: unknown[]) => void);
+    return () => this.ee.off(k, fn as (...a: unknown[]) => void);
+  }
+}

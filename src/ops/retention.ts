@@ -1,0 +1,24 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../store/index.js';
+
+const DAY = 24 * 3600 * 1000;
+
+/** Log retention (R8, default 180 days) and expired-token cleanup; runs at start and every 6 hours. */
+export function startRetention(store: Store, clock: Clock, log: Logger): () => void {
+  const run = async () => {
+    try {
+      const { logRetentionDays } = await store.settings.get();
+      const now = clock.now().getTime();
+      const removed = await store.logs.purgeBefore(new Date(now - logRetentionDays * DAY).toISOString());
+      await store.tokens.purgeExpired(new Date(now - DAY).toISOString());
+      if (removed) log.info({ removed, logRetentionDays }, 'old log rows removed by retention');
+    } catch (e) {
+      log.error({ err: e }, 'retention run failed');
+    }
+  };
+  void run();
+  const t = setInterval(run, 6 * 3600 * 1000);
+  t.unref();
+  return () => clearInterval(t);
+}

@@ -1,0 +1,46 @@
+import type { Database } from './db.js';
+import { ApiKeyRepo } from './repos/api-keys.js';
+import { ChannelRepo } from './repos/channels.js';
+import { DeviceRepo } from './repos/devices.js';
+import { LogRepo } from './repos/logs.js';
+import { MaintenanceRepo } from './repos/maintenance.js';
+import { OrgRepo } from './repos/orgs.js';
+import { PhotoRepo } from './repos/photos.js';
+import { RoleRepo } from './repos/roles.js';
+import { SettingsRepo } from './repos/settings.js';
+import { TokenRepo } from './repos/tokens.js';
+import { UserRepo } from './repos/users.js';
+
+/** Every repository over one database; built once at start and handed to services. */
+export interface Store {
+  database: Database;
+  users: UserRepo;
+  roles: RoleRepo;
+  tokens: TokenRepo;
+  apiKeys: ApiKeyRepo;
+  orgs: OrgRepo;
+  devices: DeviceRepo;
+  channels: ChannelRepo;
+  maintenance: MaintenanceRepo;
+  photos: PhotoRepo;
+  logs: LogRepo;
+  settings: SettingsRepo;
+}
+
+export function createStore(database: Database): Store {
+  const { db } = database;
+  return {
+    database,
+    users: new UserRepo(db),
+    roles: new RoleRepo(db),
+    tokens: new TokenRepo(db),
+    apiKeys: new ApiKeyRepo(db),
+    orgs: new OrgRepo(db),
+    devices: new DeviceRepo(db),
+    channels: new ChannelRepo(db),
+    maintenance: new MaintenanceRepo(db),
+    photos: new PhotoRepo(db),
+    logs: new LogRepo(db),
+    settings: new SettingsRepo(db),
+  };
+}

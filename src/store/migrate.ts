@@ -1,0 +1,18 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './db.js';
+import { foundation } from './migrations/001_foundation.js';
+
+/** Migrations are code, listed here in order; names never change once released. */
+function migrationsFor(dialect: Database['dialect']): Record<string, Migration> {
+  return {
+    '001_foundation': foundation(dialect),
+  };
+}
+
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(database.dialect) };
+  const migrator = new Migrator({ db: database.db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,171 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { likePattern, pageBounds, parseJson, toCount, type Page, type PageQuery } from '../paging.js';
+import type { ChannelsTable, DB } from '../schema.js';
+import { channelInScope, type ChannelScope } from '../scope.js';
+import { normaliseCapabilities, type Capabilities } from './archive-fields.js';
+
+export interface Channel {
+  id: string;
+  deviceId: string;
+  name: string;
+  orgId: string | null;
+  online: boolean;
+  manufacturer: string | null;
+  model: string | null;
+  installAddress: string | null;
+  longitude: number | null;
+  latitude: number | null;
+  siteCategory: string | null;
+  capabilities: Capabilities;
+  ptzType: number | null;
+  sourceUrl: string | null;
+  sensitive: boolean;
+  codec: string | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChannelInput {
+  name?: string;
+  orgId?: string | null;
+  manufacturer?: string | null;
+  model?: string | null;
+  installAddress?: string | null;
+  longitude?: number | null;
+  latitude?: number | null;
+  siteCategory?: string | null;
+  capabilities?: Partial<Capabilities>;
+  ptzType?: number | null;
+  sourceUrl?: string | null;
+  sensitive?: boolean;
+}
+
+export interface ChannelFilter extends PageQuery {
+  q?: string;
+  online?: boolean;
+  deviceId?: string;
+  orgId?: string;
+}
+
+function toChannel(r: Selectable<ChannelsTable>): Channel {
+  return {
+    id: r.id,
+    deviceId: r.device_id,
+    name: r.name,
+    orgId: r.org_id,
+    online: Boolean(r.online),
+    manufacturer: r.manufacturer,
+    model: r.model,
+    installAddress: r.install_address,
+    longitude: r.longitude === null ? null : Number(r.longitude),
+    latitude: r.latitude === null ? null : Number(r.latitude),
+    siteCategory: r.site_category,
+    capabilities: normaliseCapabilities(parseJson(r.capabilities, {})),
+    ptzType: r.ptz_type,
+    sourceUrl: r.source_url,
+    sensitive: Boolean(r.sensitive),
+    codec: r.codec,
+    width: r.width,
+    height: r.height,
+    fps: r.fps === null ? null : Number(r.fps),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function inputColumns(i: ChannelInput): Partial<ChannelsTable> {
+  const c: Partial<ChannelsTable> = {};
+  if (i.name !== undefined) c.name = i.name;
+  if (i.orgId !== undefined) c.org_id = i.orgId;
+  if (i.manufacturer !== undefined) c.manufacturer = i.manufacturer;
+  if (i.model !== undefined) c.model = i.model;
+  if (i.installAddress !== undefined) c.install_address = i.installAddress;
+  if (i.longitude !== undefined) c.longitude = i.longitude;
+  if (i.latitude !== undefined) c.latitude = i.latitude;
+  if (i.siteCategory !== undefined) c.site_category = i.siteCategory;
+  if (i.capabilities !== undefined) c.capabilities = JSON.stringify(normaliseCapabilities(i.capabilities));
+  if (i.ptzType !== undefined) c.ptz_type = i.ptzType;
+  if (i.sourceUrl !== undefined) c.source_url = i.sourceUrl;
+  if (i.sensitive !== undefined) c.sensitive = i.sensitive ? 1 : 0;
+  return c;
+}
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export class ChannelRepo {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async list(scope: ChannelScope, f: ChannelFilter): Promise<Page<Channel>> {
+    const { page, pageSize, offset } = pageBounds(f);
+    let q = this.db.selectFrom('channels').where((eb) => channelInScope(eb, scope));
+    if (f.online !== undefined) q = q.where('channels.online', '=', f.online ? 1 : 0);
+    if (f.deviceId) q = q.where('channels.device_id', '=', f.deviceId);
+    if (f.orgId) q = q.where('channels.org_id', '=', f.orgId);
+    if (f.q) {
+      const p = likePattern(f.q);
+      q = q.where((eb) =>
+        eb.or([
+          sql<boolean>`lower(channels.id) like ${p} escape '\\'`,
+          sql<boolean>`lower(channels.name) like ${p} escape '\\'`,
+          sql<boolean>`lower(coalesce(channels.install_address, '')) like ${p} escape '\\'`,
+        ]),
+      );
+    }
+    const [{ n }] = await q.select((eb) => eb.fn.countAll().as('n')).execute();
+    const rows = await q.selectAll('channels').orderBy('channels.id').limit(pageSize).offset(offset).execute();
+    return { items: rows.map(toChannel), total: toCount(n), page, pageSize };
+  }
+
+  async get(id: string, scope: ChannelScope, db: Db = this.db): Promise<Channel | undefined> {
+    const r = await db
+      .selectFrom('channels')
+      .selectAll()
+      .where('id', '=', id)
+      .where((eb) => channelInScope(eb, scope))
+      .executeTakeFirst();
+    return r ? toChannel(r) : undefined;
+  }
+
+  async exists(id: string, db: Db = this.db): Promise<boolean> {
+    return (await db.selectFrom('channels').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  }
+
+  async create(id: string, deviceId: string, input: ChannelInput, now: string, db: Db = this.db): Promise<void> {
+    await db
+      .insertInto('channels')
+      .values({
+        id,
+        device_id: deviceId,
+        name: input.name ?? id,
+        online: 0,
+        capabilities: JSON.stringify(normaliseCapabilities(undefined)),
+        sensitive: 0,
+        created_at: now,
+        updated_at: now,
+        ...inputColumns(input),
+      } as ChannelsTable)
+      .execute();
+  }
+
+  async update(id: string, input: ChannelInput, now: string, db: Db = this.db): Promise<boolean> {
+    const r = await db
+      .updateTable('channels')
+      .set({ ...inputColumns(input), updated_at: now })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('channels').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async countByOrg(orgId: string): Promise<number> {
+    const [{ n }] = await this.db.selectFrom('channels').select((eb) => eb.fn.countAll().as('n')).where('org_id', '=', orgId).execute();
+    return toCount(n);
+  }
+}

@@ -1,0 +1,277 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { likePattern, pageBounds, toCount, type Page, type PageQuery } from '../paging.js';
+import type { DB } from '../schema.js';
+
+export interface UserLogEntry {
+  at: string;
+  userId: string | null;
+  username: string | null;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | null;
+  detail?: string | null;
+  ip?: string | null;
+  result: 'ok' | 'fail';
+}
+export interface UserLog extends Required<UserLogEntry> {
+  id: number;
+}
+export interface DeviceLogEntry {
+  at: string;
+  deviceId: string | null;
+  channelId?: string | null;
+  event: string;
+  level: 'info' | 'warn' | 'error';
+  detail?: string | null;
+}
+export interface DeviceLog extends Required<DeviceLogEntry> {
+  id: number;
+}
+export interface AlarmLogEntry {
+  at: string;
+  deviceId: string | null;
+  channelId?: string | null;
+  alarmType: string;
+  priority?: number | null;
+  method?: string | null;
+  description?: string | null;
+  longitude?: number | null;
+  latitude?: number | null;
+}
+export interface AlarmLog extends Required<AlarmLogEntry> {
+  id: number;
+  ackedBy: string | null;
+  ackedAt: string | null;
+  ackComment: string | null;
+}
+
+export interface LogFilter extends PageQuery {
+  from?: string;
+  to?: string;
+  q?: string;
+  userId?: string;
+  username?: string;
+  action?: string;
+  result?: string;
+  deviceId?: string;
+  event?: string;
+  level?: string;
+  type?: string;
+}
+
+const GENESIS = '0'.repeat(64);
+
+/** Hash of one user-log row chained to the previous one (R11 tamper-evident audit log). */
+export function userLogHash(prev: string, e: UserLogEntry): string {
+  const canonical = JSON.stringify([e.at, e.userId, e.username, e.action, e.targetType ?? null, e.targetId ?? null, e.detail ?? null, e.ip ?? null, e.result]);
+  return createHash('sha256').update(prev).update('\n').update(canonical).digest('hex');
+}
+
+export class LogRepo {
+  private chain: Promise<unknown> = Promise.resolve();
+  private lastHash: string | undefined;
+
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Appends to the user log; appends are serialised so each row chains to the one before it. */
+  appendUser(e: UserLogEntry): Promise<number> {
+    const run = async (): Promise<number> => {
+      if (this.lastHash === undefined) {
+        const last = await this.db.selectFrom('user_logs').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
+        this.lastHash = last?.hash ?? GENESIS;
+      }
+      const prev = this.lastHash;
+      const hash = userLogHash(prev, e);
+      const r = await this.db
+        .insertInto('user_logs')
+        .values({
+          at: e.at,
+          user_id: e.userId,
+          username: e.username,
+          action: e.action,
+          target_type: e.targetType ?? null,
+          target_id: e.targetId ?? null,
+          detail: e.detail ?? null,
+          ip: e.ip ?? null,
+          result: e.result,
+          prev_hash: prev,
+          hash,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      this.lastHash = hash;
+      return Number(r.id);
+    };
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => {
+      this.lastHash = undefined; // re-read the tail after a failed write
+    });
+    return p;
+  }
+
+  async appendDevice(e: DeviceLogEntry): Promise<void> {
+    await this.db
+      .insertInto('device_logs')
+      .values({ at: e.at, device_id: e.deviceId, channel_id: e.channelId ?? null, event: e.event, level: e.level, detail: e.detail ?? null })
+      .execute();
+  }
+
+  async appendAlarm(e: AlarmLogEntry): Promise<void> {
+    await this.db
+      .insertInto('alarm_logs')
+      .values({
+        at: e.at,
+        device_id: e.deviceId,
+        channel_id: e.channelId ?? null,
+        alarm_type: e.alarmType,
+        priority: e.priority ?? null,
+        method: e.method ?? null,
+        description: e.description ?? null,
+        longitude: e.longitude ?? null,
+        latitude: e.latitude ?? null,
+      })
+      .execute();
+  }
+
+  async queryUser(f: LogFilter, limitAll = false): Promise<Page<UserLog>> {
+    const { page, pageSize, offset } = pageBounds(f);
+    let q = this.db.selectFrom('user_logs');
+    if (f.from) q = q.where('at', '>=', f.from);
+    if (f.to) q = q.where('at', '<=', f.to);
+    if (f.userId) q = q.where('user_id', '=', f.userId);
+    if (f.username) q = q.where('username', '=', f.username);
+    if (f.action) q = q.where('action', '=', f.action);
+    if (f.result) q = q.where('result', '=', f.result);
+    if (f.q) {
+      const p = likePattern(f.q);
+      q = q.where((eb) =>
+        eb.or([
+          sql<boolean>`lower(coalesce(detail, '')) like ${p} escape '\\'`,
+          sql<boolean>`lower(coalesce(target_id, '')) like ${p} escape '\\'`,
+          sql<boolean>`lower(coalesce(username, '')) like ${p} escape '\\'`,
+          sql<boolean>`lower(coalesce(ip, '')) like ${p} escape '\\'`,
+        ]),
+      );
+    }
+    const [{ n }] = await q.select((eb) => eb.fn.countAll().as('n')).execute();
+    let rows = q.selectAll().orderBy('id', 'desc');
+    if (!limitAll) rows = rows.limit(pageSize).offset(offset);
+    const items = (await rows.execute()).map((r) => ({
+      id: Number(r.id),
+      at: r.at,
+      userId: r.user_id,
+      username: r.username,
+      action: r.action,
+      targetType: r.target_type,
+      targetId: r.target_id,
+      detail: r.detail,
+      ip: r.ip,
+      result: r.result as 'ok' | 'fail',
+    }));
+    return { items, total: toCount(n), page, pageSize };
+  }
+
+  async queryDevice(f: LogFilter, limitAll = false): Promise<Page<DeviceLog>> {
+    const { page, pageSize, offset } = pageBounds(f);
+    let q = this.db.selectFrom('device_logs');
+    if (f.from) q = q.where('at', '>=', f.from);
+    if (f.to) q = q.where('at', '<=', f.to);
+    if (f.deviceId) q = q.where('device_id', '=', f.deviceId);
+    if (f.event) q = q.where('event', '=', f.event);
+    if (f.level) q = q.where('level', '=', f.level);
+    if (f.q) {
+      const p = likePattern(f.q);
+      q = q.where((eb) =>
+        eb.or([sql<boolean>`lower(coalesce(detail, '')) like ${p} escape '\\'`, sql<boolean>`lower(coalesce(device_id, '')) like ${p} escape '\\'`]),
+      );
+    }
+    const [{ n }] = await q.select((eb) => eb.fn.countAll().as('n')).execute();
+    let rows = q.selectAll().orderBy('id', 'desc');
+    if (!limitAll) rows = rows.limit(pageSize).offset(offset);
+    const items = (await rows.execute()).map((r) => ({
+      id: Number(r.id),
+      at: r.at,
+      deviceId: r.device_id,
+      channelId: r.channel_id,
+      event: r.event,
+      level: r.level as DeviceLog['level'],
+      detail: r.detail,
+    }));
+    return { items, total: toCount(n), page, pageSize };
+  }
+
+  async queryAlarm(f: LogFilter, limitAll = false): Promise<Page<AlarmLog>> {
+    const { page, pageSize, offset } = pageBounds(f);
+    let q = this.db.selectFrom('alarm_logs');
+    if (f.from) q = q.where('at', '>=', f.from);
+    if (f.to) q = q.where('at', '<=', f.to);
+    if (f.deviceId) q = q.where('device_id', '=', f.deviceId);
+    if (f.type) q = q.where('alarm_type', '=', f.type);
+    if (f.q) {
+      const p = likePattern(f.q);
+      q = q.where((eb) =>
+        eb.or([sql<boolean>`lower(coalesce(description, '')) like ${p} escape '\\'`, sql<boolean>`lower(coalesce(device_id, '')) like ${p} escape '\\'`]),
+      );
+    }
+    const [{ n }] = await q.select((eb) => eb.fn.countAll().as('n')).execute();
+    let rows = q.selectAll().orderBy('id', 'desc');
+    if (!limitAll) rows = rows.limit(pageSize).offset(offset);
+    const items = (await rows.execute()).map((r) => ({
+      id: Number(r.id),
+      at: r.at,
+      deviceId: r.device_id,
+      channelId: r.channel_id,
+      alarmType: r.alarm_type,
+      priority: r.priority,
+      method: r.method,
+      description: r.description,
+      longitude: r.longitude === null ? null : Number(r.longitude),
+      latitude: r.latitude === null ? null : Number(r.latitude),
+      ackedBy: r.acked_by,
+      ackedAt: r.acked_at,
+      ackComment: r.ack_comment,
+    }));
+    return { items, total: toCount(n), page, pageSize };
+  }
+
+  /** Walks the user-log chain; the first kept row may follow rows removed by retention. */
+  async verifyUserChain(): Promise<{ ok: boolean; checked: number; brokenAt?: number }> {
+    let prev: string | undefined;
+    let checked = 0;
+    let lastId = 0;
+    for (;;) {
+      const rows = await this.db.selectFrom('user_logs').selectAll().where('id', '>', lastId).orderBy('id').limit(2000).execute();
+      if (!rows.length) break;
+      for (const r of rows) {
+        const expectPrev = prev ?? r.prev_hash;
+        const e: UserLogEntry = {
+          at: r.at,
+          userId: r.user_id,
+          username: r.username,
+          action: r.action,
+          targetType: r.target_type,
+          targetId: r.target_id,
+          detail: r.detail,
+          ip: r.ip,
+          result: r.result as 'ok' | 'fail',
+        };
+        if (r.prev_hash !== expectPrev || userLogHash(expectPrev, e) !== r.hash) return { ok: false, checked, brokenAt: Number(r.id) };
+        prev = r.hash;
+        checked++;
+        lastId = Number(r.id);
+      }
+    }
+    return { ok: true, checked };
+  }
+
+  /** Retention: removes rows older than the cut-off from all three logs; returns rows removed. */
+  async purgeBefore(cutoff: string): Promise<number> {
+    let n = 0;
+    for (const t of ['user_logs', 'device_logs', 'alarm_logs'] as const) {
+      const r = await this.db.deleteFrom(t).where('at', '<', cutoff).executeTakeFirst();
+      n += Number(r.numDeletedRows);
+    }
+    return n;
+  }
+}

@@ -1,0 +1,215 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Database schema shared by SQLite and PostgreSQL. Portable column choices: times are ISO 8601 UTC text
+ * (sorts lexically), booleans are integers 0/1, structured values are JSON text.
+ */
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  enabled: number;
+  must_change_password: number;
+  failed_count: number;
+  locked_until: string | null;
+  phone: string | null;
+  email: string | null;
+  password_changed_at: string;
+  last_login_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RolesTable {
+  id: string;
+  name: string;
+  description: string;
+  permissions: string; // JSON string[]
+  all_channels: number;
+  builtin: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role_id: string;
+}
+
+export interface RoleScopesTable {
+  role_id: string;
+  kind: 'org' | 'channel';
+  target_id: string;
+}
+
+export interface TokensTable {
+  id: string; // sha256 of the token
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  scopes: string; // JSON string[]
+  user_id: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  type: 'region' | 'business_group' | 'virtual_org';
+  sort: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DevicesTable {
+  id: string;
+  name: string;
+  type_code: string;
+  manufacturer: string | null;
+  model: string | null;
+  firmware: string | null;
+  ip: string | null;
+  port: number | null;
+  transport: string;
+  password_sealed: string | null;
+  online: number;
+  registered_at: string | null;
+  last_keepalive_at: string | null;
+  install_address: string | null;
+  longitude: number | null;
+  latitude: number | null;
+  org_id: string | null;
+  site_category: string | null;
+  owner_unit: string | null;
+  contact_person: string | null;
+  contact_phone: string | null;
+  install_date: string | null;
+  capabilities: string; // JSON
+  remark: string | null;
+  source: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChannelsTable {
+  id: string;
+  device_id: string;
+  name: string;
+  org_id: string | null;
+  online: number;
+  manufacturer: string | null;
+  model: string | null;
+  install_address: string | null;
+  longitude: number | null;
+  latitude: number | null;
+  site_category: string | null;
+  capabilities: string; // JSON
+  ptz_type: number | null;
+  source_url: string | null;
+  sensitive: number;
+  codec: string | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MaintenanceRecordsTable {
+  id: Generated<number>;
+  device_id: string;
+  date: string;
+  person: string;
+  content: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface PhotosTable {
+  id: string;
+  device_id: string;
+  filename: string;
+  mime: string;
+  size: number;
+  path: string;
+  created_at: string;
+}
+
+export interface UserLogsTable {
+  id: Generated<number>;
+  at: string;
+  user_id: string | null;
+  username: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  detail: string | null;
+  ip: string | null;
+  result: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface DeviceLogsTable {
+  id: Generated<number>;
+  at: string;
+  device_id: string | null;
+  channel_id: string | null;
+  event: string;
+  level: string;
+  detail: string | null;
+}
+
+export interface AlarmLogsTable {
+  id: Generated<number>;
+  at: string;
+  device_id: string | null;
+  channel_id: string | null;
+  alarm_type: string;
+  priority: number | null;
+  method: string | null;
+  description: string | null;
+  longitude: number | null;
+  latitude: number | null;
+  acked_by: string | null;
+  acked_at: string | null;
+  ack_comment: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string; // JSON
+}
+
+export interface DB {
+  users: UsersTable;
+  roles: RolesTable;
+  user_roles: UserRolesTable;
+  role_scopes: RoleScopesTable;
+  tokens: TokensTable;
+  api_keys: ApiKeysTable;
+  orgs: OrgsTable;
+  devices: DevicesTable;
+  channels: ChannelsTable;
+  maintenance_records: MaintenanceRecordsTable;
+  photos: PhotosTable;
+  user_logs: UserLogsTable;
+  device_logs: DeviceLogsTable;
+  alarm_logs: AlarmLogsTable;
+  settings: SettingsTable;
+}
