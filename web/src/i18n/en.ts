@@ -320,7 +320,7 @@ const en: Messages = {
     copyManually: 'Clipboard not available, please copy it by hand',
     scopeRequired: 'Choose at least one scope',
     confirmDelete: 'Delete API key "{name}"? Systems using it will lose access.',
-    hint: 'mail me at a@b | x',
+    hint: 'Third-party systems call the API with the X-API-Key header',
   },
   apikeyScope: {
     'basic:read': 'Basic data, read-only',

@@ -23,4 +23,3 @@ export function formatDetail(detail: unknown): string {
     return String(detail);
   }
 }
-const _x = (t: (k: string) => string) => t('nope.key');
