@@ -1,7 +1,7 @@
 import { downloadFile, fetchObjectUrl, http, type Page, type Query } from './http';
 import type { Device, MaintenanceRecord, Photo } from './types';
 
-export type DeviceInput = Partial<Omit<Device, 'online' | 'channelCount' | 'registeredAt' | 'lastKeepaliveAt' | 'hasPassword' | 'createdAt' | 'updatedAt' | 'typeName'>> & {
+export type DeviceInput = Partial<Omit<Device, 'online' | 'channelCount' | 'registeredAt' | 'lastKeepaliveAt' | 'hasPassword' | 'createdAt' | 'updatedAt' | 'typeName' | 'typeCode' | 'source'>> & {
   password?: string;
 };
 

@@ -9,8 +9,12 @@ export interface UserCreate {
   enabled?: boolean;
   phone?: string;
   email?: string;
+  mustChangePassword?: boolean;
 }
-export type UserPatch = Partial<Pick<UserCreate, 'displayName' | 'enabled' | 'roleIds' | 'phone' | 'email' | 'password'>>;
+export type UserPatch = Partial<Pick<UserCreate, 'displayName' | 'enabled' | 'roleIds' | 'password' | 'mustChangePassword'>> & {
+  phone?: string | null;
+  email?: string | null;
+};
 
 export const usersApi = {
   list: (q: { q?: string; page?: number; pageSize?: number }) => http.get<Page<User>>('/users', q),

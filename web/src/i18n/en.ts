@@ -195,7 +195,6 @@ const en: Messages = {
   },
   org: {
     id: 'ID',
-    idAuto: 'Empty = generated',
     idHint: {
       region: 'Civil code, 2–8 digits',
       business_group: '20-digit GB id, digits 11–13 = 215',
@@ -206,7 +205,6 @@ const en: Messages = {
     parent: 'Parent',
     root: '(top level)',
     sort: 'Sort order',
-    civilCode: 'Civil code',
     create: 'New organization',
     createRoot: 'New top-level organization',
     addChild: 'Add child',
@@ -233,6 +231,7 @@ const en: Messages = {
     unlock: 'Unlock',
     unlocked: 'Unlocked',
     lastLoginAt: 'Last login',
+    mustChangePassword: 'Must change password at next login',
     phone: 'Phone',
     email: 'E-mail',
     create: 'New user',

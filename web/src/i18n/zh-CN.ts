@@ -193,7 +193,6 @@ const zhCN = {
   },
   org: {
     id: '编码',
-    idAuto: '留空自动生成',
     idHint: {
       region: '行政区划代码，2–8 位数字',
       business_group: '20 位国标编码，第 11–13 位为 215',
@@ -204,7 +203,6 @@ const zhCN = {
     parent: '上级',
     root: '（顶级）',
     sort: '排序',
-    civilCode: '行政区划代码',
     create: '新增组织',
     createRoot: '新增顶级组织',
     addChild: '添加下级',
@@ -231,6 +229,7 @@ const zhCN = {
     unlock: '解锁',
     unlocked: '已解锁',
     lastLoginAt: '最后登录',
+    mustChangePassword: '下次登录须改密码',
     phone: '电话',
     email: '邮箱',
     create: '新增用户',

@@ -1,5 +1,5 @@
 import type { DeviceInput } from '../api/devices';
-import type { Capabilities, Device, DeviceSource, SiteCategory } from '../api/types';
+import type { Capabilities, Device, SiteCategory } from '../api/types';
 import { CAPABILITY_KEYS } from '../api/types';
 import { dropEmpty, emptyToNull } from './payload';
 
@@ -12,7 +12,6 @@ export interface DeviceFormModel {
   ip: string;
   port: number | null;
   transport: 'udp' | 'tcp';
-  source: DeviceSource;
   password: string;
   installAddress: string;
   longitude: number | null;
@@ -41,7 +40,6 @@ export function deviceToForm(d: Device | null): DeviceFormModel {
     ip: d?.ip ?? '',
     port: d?.port ?? null,
     transport: d?.transport ?? 'udp',
-    source: d?.source ?? 'manual',
     password: '',
     installAddress: d?.installAddress ?? '',
     longitude: d?.longitude ?? null,

@@ -14,7 +14,8 @@ describe('device form', () => {
     Object.assign(f, { id: '34020000001320000001', name: ' Gate ', longitude: 116.4, latitude: 39.9, siteCategory: 'school', installDate: '2024-05-01' });
     f.capabilities.ir = true;
     const body = formToPayload(f, 'create');
-    expect(body).toMatchObject({ id: '34020000001320000001', name: 'Gate', longitude: 116.4, latitude: 39.9, siteCategory: 'school', installDate: '2024-05-01', transport: 'udp', source: 'manual' });
+    expect(body).toMatchObject({ id: '34020000001320000001', name: 'Gate', longitude: 116.4, latitude: 39.9, siteCategory: 'school', installDate: '2024-05-01', transport: 'udp' });
+    expect(body).not.toHaveProperty('source');
     expect(body.capabilities).toEqual({ ir: true, lowLight: false, wdr: false, gps: false, ptz: false, faceCapture: false });
     expect(body).not.toHaveProperty('manufacturer');
     expect(body).not.toHaveProperty('password');
