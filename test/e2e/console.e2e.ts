@@ -6,7 +6,7 @@
  * user (who must see exactly the granted channel), imports devices from a CSV and exports the user log.
  * Needs the built console (`npm run build:web`; built here when dist/web is missing) and /usr/bin/chromium.
  */
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -123,13 +123,21 @@ async function expectNoErrorToast(page: Page, step: string) {
   if (await toast.count()) assert.fail(`${step}: error shown: ${await toast.first().innerText()}`);
 }
 
-test('console: admin sets up scope, operator sees only the granted channel, import and log export', { timeout: 180_000 }, async () => {
+interface Env {
+  base: string;
+  browser: Browser;
+  server: ChildProcess;
+  dataDir: string;
+  output: () => string;
+}
+let env: Env | undefined;
+
+before(async () => {
   if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
     const r = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' });
     assert.equal(r.status, 0, 'console build failed');
   }
   assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
-
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sharpeye-e2e-'));
   const [httpPort, sipPort] = [await freePort(), await freePort()];
   const base = `http://127.0.0.1:${httpPort}`;
@@ -152,28 +160,61 @@ test('console: admin sets up scope, operator sees only the granted channel, impo
   };
   server.stdout!.on('data', collect);
   server.stderr!.on('data', collect);
-
-  let browser: Browser | undefined;
-  let page: Page | undefined;
-  const pageErrors: string[] = [];
-  const t0 = Date.now();
   try {
     await waitForHealth(base, server, () => output);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    const api = async <T>(p: string): Promise<T> => {
-      const token = await page!.evaluate(() => localStorage.getItem('sharpeye.token'));
-      const res = await fetch(`${base}/api/v1${p}`, { headers: { Authorization: `Bearer ${token}` } });
-      assert.equal(res.status, 200, `GET ${p}: ${res.status}`);
-      return (await res.json()) as T;
-    };
+  } catch (e) {
+    await stopServer(server);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  env = { base, browser, server, dataDir, output: () => output };
+});
 
+after(async () => {
+  if (!env) return;
+  await env.browser.close().catch(() => undefined);
+  await stopServer(env.server);
+  rmSync(env.dataDir, { recursive: true, force: true });
+});
+
+/** Runs a scenario in a fresh browser context; on failure leaves a screenshot and the server's output. */
+async function scenario(name: string, body: (page: Page, base: string, api: <T>(p: string) => Promise<T>) => Promise<void>) {
+  assert.ok(env, 'server and browser started');
+  const { base, browser } = env;
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  const api = async <T>(p: string): Promise<T> => {
+    const token = await page.evaluate(() => localStorage.getItem('sharpeye.token'));
+    const res = await fetch(`${base}/api/v1${p}`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200, `GET ${p}: ${res.status}`);
+    return (await res.json()) as T;
+  };
+  const t0 = Date.now();
+  try {
+    await body(page, base, api);
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+    console.log(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    const shot = path.join(tmpdir(), `sharpeye-console-e2e-${Date.now()}.png`);
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+    const toasts = await page.locator('.el-message').allInnerTexts().catch(() => []);
+    console.error(`${name} failed. screenshot: ${shot}\nurl: ${page.url()}\ntoasts: ${JSON.stringify(toasts)}\npage errors: ${JSON.stringify(pageErrors)}`);
+    console.error(`server output (tail):\n${env.output().slice(-4000)}`);
+    throw e;
+  } finally {
+    await context.close().catch(() => undefined);
+  }
+}
+
+test('console: admin sets up scope, operator sees only the granted channel, import and log export', { timeout: 120_000 }, () =>
+  scenario('main scenario', async (page, base, api) => {
     // --- admin logs in through the UI
     await login(page, base, 'admin', ADMIN_PASSWORD);
     for (const nav of ['devices', 'channels', 'orgs', 'users', 'roles', 'logs', 'apikeys', 'settings']) await byTest(page, `nav-${nav}`).waitFor();
@@ -342,21 +383,103 @@ test('console: admin sets up scope, operator sees only the granted channel, impo
     const op1Logins = csv.split(/\r?\n/).filter((line) => line.includes(OP_USER) && /login/i.test(line));
     assert.ok(op1Logins.length >= 1, `user log export lacks op1's login:\n${csv.slice(0, 2000)}`);
     assert.match(download.suggestedFilename(), /\.csv$/);
+  }));
 
-    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
-    console.log(`console e2e scenario took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  } catch (e) {
-    if (page) {
-      const shot = path.join(tmpdir(), `sharpeye-console-e2e-${Date.now()}.png`);
-      await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
-      const toasts = await page.locator('.el-message').allInnerTexts().catch(() => []);
-      console.error(`screenshot: ${shot}\nurl: ${page.url()}\ntoasts: ${JSON.stringify(toasts)}\npage errors: ${JSON.stringify(pageErrors)}`);
+// A 1×1 PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+test('console: device detail tabs, API keys, settings, language, lockout and unlock', { timeout: 120_000 }, () =>
+  scenario('detail/admin scenario', async (page, base, api) => {
+    const send = async (method: string, p: string, body: unknown) => {
+      const token = await page.evaluate(() => localStorage.getItem('sharpeye.token'));
+      const res = await fetch(`${base}/api/v1${p}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.ok(res.ok, `${method} ${p}: ${res.status} ${await res.text()}`);
+    };
+    const confirmBox = () => page.locator('.el-message-box .el-button--primary').click();
+    const devId = '34020000001320000201';
+
+    await login(page, base, 'admin', ADMIN_PASSWORD);
+    await send('POST', '/devices', { id: devId, name: '详情测试设备' });
+
+    // maintenance records: add, then delete
+    await page.goto(`${base}/devices/${devId}`);
+    await byTest(page, 'device-basic').waitFor();
+    await page.locator('#tab-maintenance').click();
+    await byTest(page, 'maintenance-add').click();
+    await field(page, 'maintenance-person').fill('李四');
+    await field(page, 'maintenance-content').fill('更换电源适配器');
+    await byTest(page, 'maintenance-save').click();
+    const record = page.locator('[data-test="maintenance-table"] .el-table__row', { hasText: '更换电源适配器' });
+    await record.waitFor();
+    assert.equal((await api<unknown[]>(`/devices/${devId}/maintenance`)).length, 1);
+    await record.locator('button', { hasText: '删除' }).click();
+    await confirmBox();
+    await record.waitFor({ state: 'detached' });
+
+    // photos: upload, preview through an authenticated blob URL, delete
+    await page.locator('#tab-photos').click();
+    await byTest(page, 'photo-file').setInputFiles({ name: 'gate.png', mimeType: 'image/png', buffer: PNG });
+    const photo = byTest(page, 'photo-item');
+    await photo.waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-test="photo-item"] img')?.getAttribute('src')?.startsWith('blob:'));
+    assert.equal((await api<unknown[]>(`/devices/${devId}/photos`)).length, 1);
+    await photo.locator('button', { hasText: '删除' }).click();
+    await confirmBox();
+    await photo.waitFor({ state: 'detached' });
+
+    // API key: created, shown once, usable, deleted
+    await byTest(page, 'nav-apikeys').click();
+    await byTest(page, 'apikey-create').click();
+    await field(page, 'apikey-field-name').fill('e2e-key');
+    await byTest(page, 'apikey-scope-basic:read').click();
+    await byTest(page, 'apikey-save').click();
+    const key = await field(page, 'apikey-created-key').inputValue();
+    assert.ok(key.length >= 16, 'the new key is shown');
+    const viaKey = await fetch(`${base}/api/v1/devices?pageSize=1`, { headers: { 'X-API-Key': key } });
+    assert.equal(viaKey.status, 200, 'the shown key works');
+    await byTest(page, 'apikey-created-close').click();
+    await byTest(page, 'apikey-delete-e2e-key').click();
+    await confirmBox();
+    await byTest(page, 'apikey-delete-e2e-key').waitFor({ state: 'detached' });
+
+    // settings
+    await byTest(page, 'nav-settings').click();
+    await field(page, 'settings-logRetentionDays').fill('365');
+    await byTest(page, 'settings-save').click();
+    await page.locator('.el-message--success').first().waitFor();
+    assert.equal((await api<{ logRetentionDays: number }>('/settings')).logRetentionDays, 365);
+
+    // language: English survives a reload, then back to Chinese
+    await byTest(page, 'lang-switch').click();
+    await page.locator('[data-test="lang-en"]:visible').click();
+    assert.equal((await byTest(page, 'nav-devices').innerText()).trim(), 'Devices');
+    await page.reload();
+    assert.equal((await byTest(page, 'nav-devices').innerText()).trim(), 'Devices');
+    await byTest(page, 'lang-switch').click();
+    await page.locator('[data-test="lang-zh-CN"]:visible').click();
+    assert.equal((await byTest(page, 'nav-devices').innerText()).trim(), '设备档案');
+
+    // lockout after 5 failures is shown on the login page; admin unlocks
+    await send('POST', '/users', { username: 'locky', password: 'Blocked#2024x', mustChangePassword: false });
+    await logout(page);
+    await field(page, 'login-username').fill('locky');
+    for (let i = 0; i < 5; i++) {
+      await field(page, 'login-password').fill(`wrong-${i}`);
+      await byTest(page, 'login-submit').click();
+      await byTest(page, 'login-error').waitFor();
+      await page.waitForFunction(() => !document.querySelector('[data-test="login-submit"]')?.classList.contains('is-loading'));
     }
-    console.error(`server output (tail):\n${output.slice(-4000)}`);
-    throw e;
-  } finally {
-    await browser?.close().catch(() => undefined);
-    await stopServer(server);
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-});
+    await field(page, 'login-password').fill('Blocked#2024x');
+    await byTest(page, 'login-submit').click();
+    await page.locator('[data-test="login-error"]', { hasText: '账号已锁定' }).waitFor();
+    await login(page, base, 'admin', ADMIN_PASSWORD);
+    await byTest(page, 'nav-users').click();
+    await byTest(page, 'user-unlock-locky').click();
+    await byTest(page, 'user-unlock-locky').waitFor({ state: 'detached' });
+    const users = await api<{ items: { username: string; locked: boolean }[] }>('/users?q=locky');
+    assert.equal(users.items.find((u) => u.username === 'locky')?.locked, false);
+  }));

@@ -329,7 +329,7 @@ const en: Messages = {
   settings: {
     title: 'Settings',
     logRetentionDays: 'Log retention (days)',
-    logRetentionHint: 'Older log entries are purged automatically',
+    logRetentionHint: 'At least 180 days; older log entries are purged automatically',
     sessionTtlMinutes: 'Session lifetime (minutes)',
     sessionTtlHint: 'How long a login token is valid before logging in again',
   },

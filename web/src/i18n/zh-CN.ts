@@ -327,7 +327,7 @@ const zhCN = {
   settings: {
     title: '系统设置',
     logRetentionDays: '日志保留天数',
-    logRetentionHint: '超过天数的日志将被自动清理',
+    logRetentionHint: '不少于 180 天，超过天数的日志将被自动清理',
     sessionTtlMinutes: '会话有效期（分钟）',
     sessionTtlHint: '登录令牌的有效时长，过期后需重新登录',
   },
