@@ -246,6 +246,7 @@ const en: Messages = {
     description: 'Description',
     permissions: 'Permissions',
     builtin: 'Built-in',
+    builtinHint: 'Built-in roles keep their name and permissions; only the data scope can change',
     scope: 'Data scope',
     allChannels: 'All channels',
     allChannelsHint: 'Grants every channel; no need to choose organizations or channels',

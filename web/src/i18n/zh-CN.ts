@@ -244,6 +244,7 @@ const zhCN = {
     description: '描述',
     permissions: '功能权限',
     builtin: '内置',
+    builtinHint: '内置角色的名称和功能权限不可修改，只能调整数据范围',
     scope: '数据范围',
     allChannels: '全部通道',
     allChannelsHint: '开启后可访问全部通道，无需再选择组织或通道',
