@@ -25,12 +25,14 @@ export function deviceInScope(eb: ExpressionBuilder<DB, 'devices'>, scope: Chann
   const ors: Expression<SqlBool>[] = [];
   if (scope.orgIds.length) ors.push(eb('devices.org_id', 'in', scope.orgIds));
   if (scope.orgIds.length || scope.channelIds.length) {
+    // Uncorrelated IN (evaluated once), not a correlated EXISTS per device: 400x faster on SQLite at 20k channels.
     ors.push(
-      eb.exists(
+      eb(
+        'devices.id',
+        'in',
         eb
           .selectFrom('channels')
-          .select(sql`1`.as('one'))
-          .whereRef('channels.device_id', '=', 'devices.id')
+          .select('channels.device_id')
           .where((ceb) => channelInScope(ceb, scope)),
       ),
     );
