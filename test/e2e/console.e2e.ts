@@ -403,6 +403,7 @@ test('console: device detail tabs, API keys, settings, language, lockout and unl
     const devId = '34020000001320000201';
 
     await login(page, base, 'admin', ADMIN_PASSWORD);
+    await page.locator('[data-test="live-indicator"].on').waitFor(); // event WebSocket connected
     await send('POST', '/devices', { id: devId, name: '详情测试设备' });
 
     // maintenance records: add, then delete

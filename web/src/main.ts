@@ -8,6 +8,7 @@ import { router } from './router';
 import { i18n, storedLocale, setLocale } from './i18n';
 import { onUnauthorized } from './api/http';
 import { useAuthStore } from './stores/auth';
+import { useEventsStore } from './stores/events';
 import './styles.css';
 
 const app = createApp(App);
@@ -19,13 +20,16 @@ for (const [name, comp] of Object.entries(Icons)) app.component(name, comp);
 app.use(router);
 setLocale(storedLocale());
 
-onUnauthorized(() => {
+/** The session is gone (401, or the event socket closed as revoked): back to the login page. */
+function sessionLost() {
   const auth = useAuthStore(pinia);
   auth.clear();
   const current = router.currentRoute.value;
   if (current.name !== 'login') {
     void router.replace({ name: 'login', query: { redirect: current.fullPath, expired: '1' } });
   }
-});
+}
+onUnauthorized(sessionLost);
+useEventsStore(pinia).onRevoked(sessionLost);
 
 app.mount('#app');

@@ -43,7 +43,7 @@ const en: Messages = {
     apikeys: 'API keys',
     settings: 'Settings',
   },
-  header: { changePassword: 'Change password', logout: 'Log out' },
+  header: { changePassword: 'Change password', logout: 'Log out', live: 'Live', liveOn: 'Live updates connected: device states refresh automatically', liveOff: 'Live updates disconnected, retrying' },
   login: {
     username: 'Username',
     password: 'Password',

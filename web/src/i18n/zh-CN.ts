@@ -41,7 +41,7 @@ const zhCN = {
     apikeys: 'API 密钥',
     settings: '系统设置',
   },
-  header: { changePassword: '修改密码', logout: '退出登录' },
+  header: { changePassword: '修改密码', logout: '退出登录', live: '实时', liveOn: '实时推送已连接：设备状态自动刷新', liveOff: '实时推送未连接，正在重试' },
   login: {
     username: '用户名',
     password: '密码',

@@ -5,6 +5,7 @@ import { getToken, setToken } from '../api/http';
 import type { User } from '../api/types';
 import { allowed, visibleNav } from '../utils/nav';
 import { useOrgsStore } from './orgs';
+import { useEventsStore } from './events';
 
 export const useAuthStore = defineStore('auth', () => {
   const token = ref<string | null>(getToken());
@@ -54,6 +55,7 @@ export const useAuthStore = defineStore('auth', () => {
     mustChangePassword.value = false;
     loaded.value = false;
     useOrgsStore().reset();
+    useEventsStore().stop();
   }
 
   async function logout() {
