@@ -40,8 +40,29 @@ export class AccessService {
 
   constructor(private readonly store: Store) {}
 
+  /** Verified sessions (token → principal), so a request burst costs no token/user queries. */
+  private sessions = new Map<string, { until: number; p: Principal }>();
+
+  /**
+   * Drops every cached principal and session. Called on any change of users, roles, orgs or tokens; across
+   * nodes the TTL bounds staleness (R11: a revoked session is cut within 5 s).
+   */
   invalidate(): void {
     this.cache.clear();
+    this.sessions.clear();
+  }
+
+  cachedSession(tokenId: string, nowMs: number): Principal | undefined {
+    const s = this.sessions.get(tokenId);
+    if (!s) return undefined;
+    if (s.until > nowMs) return s.p;
+    this.sessions.delete(tokenId);
+    return undefined;
+  }
+
+  cacheSession(tokenId: string, p: Principal, expiresMs: number, nowMs: number): void {
+    if (this.sessions.size > 10_000) this.sessions.clear();
+    this.sessions.set(tokenId, { until: Math.min(expiresMs, nowMs + AccessService.TTL_MS), p });
   }
 
   async principalForUser(userId: string, username: string, extra: { tokenId?: string } = {}): Promise<Principal> {

@@ -116,12 +116,16 @@ export class AuthService {
   async authenticate(credential: string): Promise<Principal> {
     if (credential.startsWith('sk_')) return this.authenticateApiKey(credential);
     const tokenId = sha256(credential);
+    const cached = this.access.cachedSession(tokenId, this.clock.now().getTime());
+    if (cached) return cached;
     const t = await this.store.tokens.get(tokenId);
     const now = this.now();
     if (!t || t.revoked_at || t.expires_at <= now) throw new AppError('AUTH_TOKEN_INVALID', 'Session expired or revoked, please log in again (会话已失效，请重新登录)');
     const user = await this.store.users.row(t.user_id);
     if (!user || !user.enabled) throw new AppError('AUTH_TOKEN_INVALID', 'Account disabled or removed (账号已停用)');
-    return this.access.principalForUser(user.id, user.username, { tokenId });
+    const p = await this.access.principalForUser(user.id, user.username, { tokenId });
+    this.access.cacheSession(tokenId, p, Date.parse(t.expires_at), this.clock.now().getTime());
+    return p;
   }
 
   async logout(p: Principal): Promise<void> {

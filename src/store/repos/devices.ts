@@ -167,8 +167,13 @@ export class DeviceRepo {
       );
     }
     const [{ n }] = await q.select((eb) => eb.fn.countAll().as('n')).execute();
-    const ids = await q.select('devices.id').orderBy('devices.id').limit(pageSize).offset(offset).execute();
-    const rows = ids.length ? await this.base().where('devices.id', 'in', ids.map((r) => r.id)).orderBy('devices.id').execute() : [];
+    const rows = await q
+      .selectAll('devices')
+      .select((eb) => eb.selectFrom('channels').select(eb.fn.countAll().as('n')).whereRef('channels.device_id', '=', 'devices.id').as('channel_count'))
+      .orderBy('devices.id')
+      .limit(pageSize)
+      .offset(offset)
+      .execute();
     return { items: rows.map((r) => toDevice(r as Row)), total: toCount(n), page, pageSize };
   }
 
