@@ -2,8 +2,8 @@ import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import ElementPlus from 'element-plus';
 import 'element-plus/dist/index.css';
-import * as Icons from '@element-plus/icons-vue';
 import App from './App.vue';
+import { iconsPlugin } from './icons';
 import { router } from './router';
 import { i18n, storedLocale, setLocale } from './i18n';
 import { onUnauthorized } from './api/http';
@@ -16,7 +16,7 @@ const pinia = createPinia();
 app.use(pinia);
 app.use(i18n);
 app.use(ElementPlus);
-for (const [name, comp] of Object.entries(Icons)) app.component(name, comp);
+app.use(iconsPlugin);
 app.use(router);
 setLocale(storedLocale());
 

@@ -1,4 +1,4 @@
-import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteLocationRaw, type RouteRecordRaw } from 'vue-router';
 import { useAuthStore } from './stores/auth';
 import { allowed, landingPath, NAV_ITEMS } from './utils/nav';
 
@@ -28,7 +28,8 @@ export const routes: RouteRecordRaw[] = [
 
 export const router = createRouter({ history: createWebHistory(), routes });
 
-router.beforeEach(async (to) => {
+/** Login required, `/auth/me` loaded once, and the route's permissions held; else a redirect. */
+export async function authGuard(to: Pick<RouteLocationNormalized, 'name' | 'fullPath' | 'meta'>): Promise<true | RouteLocationRaw> {
   const auth = useAuthStore();
   if (to.meta.public) {
     if (to.name === 'login' && auth.isLoggedIn && auth.loaded) return landingPath(auth.permissions);
@@ -46,4 +47,6 @@ router.beforeEach(async (to) => {
   const need = to.meta.anyOf as string[] | undefined;
   if (!allowed(need, auth.permissions)) return landingPath(auth.permissions);
   return true;
-});
+}
+
+router.beforeEach((to) => authGuard(to));
