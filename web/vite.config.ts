@@ -4,6 +4,8 @@ import vue from '@vitejs/plugin-vue';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
 const outDir = fileURLToPath(new URL('../dist/web', import.meta.url));
+/** API server the dev server proxies to (override with SHARPEYE_DEV_API). */
+const apiTarget = process.env.SHARPEYE_DEV_API ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   root: webRoot,
@@ -23,7 +25,7 @@ export default defineConfig({
     port: 5173,
     proxy: {
       '/api': {
-        target: 'http://127.0.0.1:8080',
+        target: apiTarget,
         changeOrigin: true,
         ws: true,
       },
