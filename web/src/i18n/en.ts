@@ -226,7 +226,7 @@ const en: Messages = {
     passwordKeep: 'Leave empty to keep',
     roles: 'Roles',
     enabled: 'Enabled',
-    lockState: 'Lock',
+    lockState: 'Lock status',
     locked: 'Locked',
     unlock: 'Unlock',
     unlocked: 'Unlocked',
