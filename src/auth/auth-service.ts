@@ -90,7 +90,8 @@ export class AuthService {
       });
       if (lock) {
         this.log.warn({ username }, 'account locked after repeated failed logins');
-        throw new AppError('AUTH_ACCOUNT_LOCKED', `Account locked for 15 minutes after ${MAX_FAILED_LOGINS} failed logins (连续失败 5 次，账号锁定 15 分钟)`);
+        const lockedUntil = new Date(now.getTime() + LOCKOUT_MS).toISOString();
+        throw new AppError('AUTH_ACCOUNT_LOCKED', `Account locked for 15 minutes after ${MAX_FAILED_LOGINS} failed logins (连续失败 5 次，账号锁定 15 分钟)`, { lockedUntil });
       }
       throw new AppError('AUTH_INVALID_CREDENTIALS', `Wrong username or password, ${MAX_FAILED_LOGINS - failed} attempts left (用户名或密码错误)`);
     }

@@ -1,0 +1,274 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../core/logger.js';
+import {
+  BRANCH_COOKIE,
+  formatVia,
+  parseCSeq,
+  parseSipMessage,
+  parseVia,
+  serializeSipMessage,
+  SipHeaders,
+  SipParseError,
+  tagOf,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+} from '../lib/sip/index.js';
+import { T1, T2, TRANSACTION_TIMEOUT } from './timers.js';
+import type { Peer, SipTransport } from './transport.js';
+
+export interface IncomingRequest {
+  msg: SipRequest;
+  peer: Peer;
+  /** Answers once (later calls are ignored); the answer is kept to re-send on retransmissions (RFC 3261 §17.2.2). */
+  reply(status: number, reason?: string, extra?: Record<string, string>, body?: Buffer): void;
+}
+
+export class SipTimeoutError extends Error {
+  constructor(readonly method: string) {
+    super(`${method} transaction timed out (no final response)`);
+    this.name = 'SipTimeoutError';
+  }
+}
+
+interface ClientTx {
+  resolve(r: SipResponse): void;
+  reject(e: Error): void;
+  timer?: NodeJS.Timeout;
+  deadline: NodeJS.Timeout;
+  onProvisional?: (r: SipResponse) => void;
+}
+
+interface ServerTx {
+  response?: Buffer;
+  peer: Peer;
+  expires: number;
+}
+
+export const REASONS: Record<number, string> = {
+  100: 'Trying',
+  200: 'OK',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  481: 'Call/Transaction Does Not Exist',
+  486: 'Busy Here',
+  488: 'Not Acceptable Here',
+  500: 'Server Internal Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+};
+
+export function newTag(): string {
+  return randomBytes(6).toString('hex');
+}
+
+export function newBranch(): string {
+  return `${BRANCH_COOKIE}${randomBytes(8).toString('hex')}`;
+}
+
+export function newCallId(): string {
+  return randomBytes(10).toString('hex');
+}
+
+/**
+ * SIP transaction layer over a transport (RFC 3261 §17): client transactions with UDP retransmission (Timer A/E)
+ * and timeout (Timer B/F), server transactions that absorb retransmitted requests by re-sending the stored answer.
+ * Messages that fail to parse get 400 (requests) or are dropped (responses), and never reach the handlers.
+ */
+export class SipEndpoint {
+  private readonly clientTx = new Map<string, ClientTx>();
+  private readonly serverTx = new Map<string, ServerTx>();
+  private requestHandler: (r: IncomingRequest) => void = (r) => r.reply(501);
+  private readonly sweeper: NodeJS.Timeout;
+  /** Counters for stats and benches. */
+  readonly counters = { received: 0, sent: 0, parseErrors: 0, retransmitsAbsorbed: 0, timeouts: 0 };
+
+  constructor(
+    readonly transport: SipTransport,
+    private readonly log: Logger,
+    private readonly userAgent = 'sharpeye',
+  ) {
+    transport.onMessage((data, peer) => this.receive(data, peer));
+    this.sweeper = setInterval(() => this.sweep(), 5000);
+    this.sweeper.unref();
+  }
+
+  onRequest(h: (r: IncomingRequest) => void): void {
+    this.requestHandler = h;
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const tx of this.clientTx.values()) {
+      clearTimeout(tx.timer);
+      clearTimeout(tx.deadline);
+      tx.reject(new Error('endpoint closed'));
+    }
+    this.clientTx.clear();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [k, tx] of this.serverTx) if (tx.expires < now) this.serverTx.delete(k);
+  }
+
+  private send(peer: Peer, m: SipMessage): Buffer {
+    const buf = serializeSipMessage(m);
+    this.transport.send(peer, buf);
+    this.counters.sent++;
+    return buf;
+  }
+
+  private receive(data: Buffer, peer: Peer): void {
+    this.counters.received++;
+    let msg: SipMessage;
+    try {
+      msg = parseSipMessage(data, { stream: peer.transport === 'TCP' });
+    } catch (e) {
+      this.counters.parseErrors++;
+      this.log.debug({ peer, err: (e as Error).message }, 'unparseable SIP message');
+      if (e instanceof SipParseError) this.answerUnparseable(data, peer, e);
+      return;
+    }
+    try {
+      if (msg.kind === 'response') this.receiveResponse(msg);
+      else this.receiveRequest(msg, peer);
+    } catch (e) {
+      this.log.warn({ peer, err: e }, 'SIP message handling failed');
+    }
+  }
+
+  /** Best effort 400 when at least the start line and the headers needed to route an answer are there. */
+  private answerUnparseable(data: Buffer, peer: Peer, e: SipParseError): void {
+    const text = data.subarray(0, 8192).toString('latin1');
+    if (!/^[A-Z]+ \S+ SIP\/2\.0\r?\n/.test(text)) return;
+    const h = (n: string) => new RegExp(`^${n}\\s*:\\s*(.*)$`, 'im').exec(text)?.[1]?.trim();
+    const via = h('via') ?? h('v');
+    const cseq = h('cseq');
+    const callId = h('call-id') ?? h('i');
+    if (!via || !cseq || !callId) return;
+    const headers = SipHeaders.from({ Via: via, From: h('from') ?? h('f') ?? '', To: h('to') ?? h('t') ?? '', 'Call-ID': callId, CSeq: cseq });
+    this.send(peer, { kind: 'response', status: e.status, reason: `${REASONS[e.status] ?? 'Bad Request'} (${e.message.slice(0, 60)})`, headers, body: Buffer.alloc(0) });
+  }
+
+  private receiveResponse(msg: SipResponse): void {
+    const via = msg.headers.get('via');
+    const cseq = msg.headers.get('cseq');
+    if (!via || !cseq) return;
+    const branch = parseVia(via).params.branch;
+    const key = `${branch}:${parseCSeq(cseq).method}`;
+    const tx = this.clientTx.get(key);
+    if (!tx) return; // late or stray: ignored safely
+    if (msg.status < 200) {
+      tx.onProvisional?.(msg);
+      return;
+    }
+    clearTimeout(tx.timer);
+    clearTimeout(tx.deadline);
+    this.clientTx.delete(key);
+    tx.resolve(msg);
+  }
+
+  private receiveRequest(msg: SipRequest, peer: Peer): void {
+    const viaRaw = msg.headers.get('via');
+    const cseqRaw = msg.headers.get('cseq');
+    if (!viaRaw || !cseqRaw || !msg.headers.get('call-id') || !msg.headers.get('from') || !msg.headers.get('to')) {
+      return this.answerUnparseable(serializeSipMessage(msg), peer, new SipParseError('missing Via, From, To, Call-ID or CSeq', 'MISSING_HEADER'));
+    }
+    const via = parseVia(viaRaw);
+    const cseq = parseCSeq(cseqRaw);
+    const key = `${via.params.branch ?? `${msg.headers.get('call-id')}:${cseq.seq}`}:${cseq.method}:${peer.address}:${peer.port}`;
+    if (msg.method === 'ACK') {
+      // ACK for a 2xx goes to the dialog user; ACK for an error answer ends our server transaction.
+      this.requestHandler({ msg, peer, reply: () => undefined });
+      return;
+    }
+    const existing = this.serverTx.get(key);
+    if (existing) {
+      this.counters.retransmitsAbsorbed++;
+      if (existing.response) this.transport.send(peer, existing.response);
+      return;
+    }
+    const tx: ServerTx = { peer, expires: Date.now() + TRANSACTION_TIMEOUT };
+    this.serverTx.set(key, tx);
+    let answered = false;
+    const reply: IncomingRequest['reply'] = (status, reason, extra = {}, body = Buffer.alloc(0)) => {
+      if (answered && status >= 200) return;
+      if (status >= 200) answered = true;
+      const res = this.buildResponse(msg, peer, status, reason, extra, body);
+      const buf = this.send(peer, res);
+      if (status >= 200) tx.response = buf;
+    };
+    this.requestHandler({ msg, peer, reply });
+  }
+
+  /** RFC 3261 §8.2.6: copies Via (with received/rport, RFC 3581), From, To (+tag), Call-ID, CSeq. */
+  buildResponse(req: SipRequest, peer: Peer, status: number, reason: string | undefined, extra: Record<string, string>, body: Buffer): SipResponse {
+    const headers = new SipHeaders();
+    const vias = req.headers.getAll('via');
+    vias.forEach((v, i) => {
+      if (i === 0) {
+        const via = parseVia(v);
+        via.params.received = peer.address;
+        if ('rport' in via.params) via.params.rport = String(peer.port);
+        headers.append('Via', formatVia(via));
+      } else headers.append('Via', v);
+    });
+    headers.append('From', req.headers.get('from')!);
+    const to = req.headers.get('to')!;
+    headers.append('To', status > 100 && !tagOf(to) ? `${to};tag=${newTag()}` : to);
+    headers.append('Call-ID', req.headers.get('call-id')!);
+    headers.append('CSeq', req.headers.get('cseq')!);
+    headers.append('User-Agent', this.userAgent);
+    for (const [k, v] of Object.entries(extra)) headers.append(k, v);
+    return { kind: 'response', status, reason: reason ?? REASONS[status] ?? 'Unknown', headers, body };
+  }
+
+  /**
+   * Sends a request as a client transaction and resolves with the final response. Adds our Via (with rport) and
+   * Max-Forwards; UDP requests are retransmitted T1, 2·T1 … capped at T2 until answered or 64·T1 passes.
+   */
+  request(peer: Peer, req: SipRequest, opts: { onProvisional?: (r: SipResponse) => void; timeoutMs?: number } = {}): Promise<SipResponse> {
+    const branch = newBranch();
+    const { address, port } = this.transport.local;
+    req.headers.prepend('Via', `SIP/2.0/${peer.transport} ${address}:${port};rport;branch=${branch}`);
+    if (!req.headers.has('max-forwards')) req.headers.set('Max-Forwards', '70');
+    if (!req.headers.has('user-agent')) req.headers.set('User-Agent', this.userAgent);
+    const key = `${branch}:${req.method === 'ACK' ? 'ACK' : parseCSeq(req.headers.get('cseq')!).method}`;
+    const buf = this.send(peer, req);
+    if (req.method === 'ACK') return Promise.resolve({ kind: 'response', status: 200, reason: 'OK', headers: new SipHeaders(), body: Buffer.alloc(0) });
+    return new Promise<SipResponse>((resolve, reject) => {
+      const tx: ClientTx = {
+        resolve,
+        reject,
+        onProvisional: opts.onProvisional,
+        deadline: setTimeout(() => {
+          clearTimeout(tx.timer);
+          this.clientTx.delete(key);
+          this.counters.timeouts++;
+          reject(new SipTimeoutError(req.method));
+        }, opts.timeoutMs ?? TRANSACTION_TIMEOUT),
+      };
+      if (peer.transport === 'UDP') {
+        let interval = T1;
+        const again = () => {
+          this.transport.send(peer, buf);
+          interval = Math.min(interval * 2, T2);
+          tx.timer = setTimeout(again, interval);
+        };
+        tx.timer = setTimeout(again, interval);
+      }
+      this.clientTx.set(key, tx);
+    });
+  }
+
+  get pending(): number {
+    return this.clientTx.size;
+  }
+}
