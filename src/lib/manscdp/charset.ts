@@ -1,0 +1,54 @@
+import iconv from 'iconv-lite';
+import type { ManscdpCharset } from './types.js';
+
+const GB_LABELS = /^(gb2312|gb_2312-80|gb_2312|gbk|x-gbk|cp936|ms936|windows-936|gb18030|euc-cn|csgb2312|chinese)$/i;
+
+export interface DecodedText {
+  text: string;
+  charset: 'UTF-8' | 'GB18030';
+  declared: string | null;
+}
+
+/** The `encoding="…"` of an XML prolog at the start of the bytes (after BOM/whitespace), or null. */
+export function declaredEncoding(bytes: Buffer): string | null {
+  const head = bytes.subarray(0, 256).toString('latin1');
+  const m = /^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']\s*([A-Za-z0-9._:-]{1,40})\s*["']/.exec(head);
+  return m ? m[1] : null;
+}
+
+function strictUtf8(bytes: Buffer): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Bytes → text. GB2312/GBK/GB18030 labels decode as GB18030 (the superset of the GB2312 that GB/T 28181-2016 Appendix A bodies declare);
+ * UTF-8 or no/unknown label: strict UTF-8, falling back to GB18030 (devices that declare UTF-8 but send GB bytes).
+ * A GB label on bytes that are valid UTF-8 with multi-byte sequences is read as UTF-8 (platforms that send UTF-8
+ * under a GB2312 prolog); real GB text almost never forms valid UTF-8.
+ */
+export function decodeText(input: Buffer): DecodedText {
+  let bytes = input;
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  const declared = declaredEncoding(bytes);
+  const utf8 = strictUtf8(bytes);
+  const hasMultiByte = bytes.some((b) => b >= 0x80);
+  if (declared !== null && GB_LABELS.test(declared)) {
+    if (utf8 !== null && hasMultiByte) return { text: utf8, charset: 'UTF-8', declared };
+    return { text: iconv.decode(bytes, 'gb18030'), charset: 'GB18030', declared };
+  }
+  if (utf8 !== null) return { text: utf8, charset: 'UTF-8', declared };
+  return { text: iconv.decode(bytes, 'gb18030'), charset: 'GB18030', declared };
+}
+
+/** Text → bytes in the charset named by the prolog we write. */
+export function encodeText(text: string, charset: ManscdpCharset): Buffer {
+  return charset === 'UTF-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gb18030');
+}
+
+export function isCharset(v: unknown): v is ManscdpCharset {
+  return v === 'GB2312' || v === 'GB18030' || v === 'UTF-8';
+}
