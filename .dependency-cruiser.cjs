@@ -10,6 +10,7 @@ module.exports = {
     rule('core-is-the-bottom', '^src/(core|config)/', '^src/(?!core/|config/)', 'core and config import only core/config'),
     rule('lib-is-pure', '^src/lib/', '^src/(?!lib/)', 'codecs in lib import nothing of ours outside lib'),
     rule('store-below-services', '^src/(store|stream)/', '^src/(media|gb28181|onvif|cascade|images|patrol|cluster|ops|auth|archive|api|servers|main|platform)', 'store and hub sit below media and services'),
+    rule('sip-stack-below-services', '^src/sip/', `${SERVICES}|^src/(media|store|stream|api|servers|main|platform)`, 'the SIP transaction layer knows only core and lib'),
     rule('media-below-services', '^src/media/', `${SERVICES}|^src/(api|servers|main|platform)`, 'media does not know the control side'),
     rule('services-below-edges', SERVICES, '^src/(api|servers|main\\.ts|platform\\.ts)', 'services do not import HTTP/SIP edges'),
     rule('services-use-medianode', SERVICES, '^src/stream/', 'services reach streams only through the MediaNode interface'),

@@ -12,9 +12,13 @@ import type { ApiDeps } from './api/context.js';
 import { openDatabase } from './store/db.js';
 import { createStore } from './store/index.js';
 import { migrateToLatest } from './store/migrate.js';
+import { DEFAULT_GB_SETTINGS, type GbSettings } from './gb28181/context.js';
+import { GbService } from './gb28181/service.js';
+import { SipSockets } from './servers/sip-transport.js';
+import { SipEndpoint } from './sip/endpoint.js';
 
 /** Builds every control-side component from a config: used by main.ts and by tests (no sockets opened here). */
-export async function createPlatform(config: Readonly<Config>, log: Logger, clock: Clock = systemClock): Promise<ApiDeps & { close(): Promise<void> }> {
+export async function createPlatform(config: Readonly<Config>, log: Logger, clock: Clock = systemClock, gbOverrides: Partial<GbSettings> = {}): Promise<ApiDeps & { sipPort: number; close(): Promise<void> }> {
   mkdirSync(config.dataDir, { recursive: true });
   const database = openDatabase(config.databaseUrl);
   const applied = await migrateToLatest(database);
@@ -25,5 +29,39 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
   const auth = new AuthService(store, access, clock, bus, log.child({ component: 'auth' }));
   const archive = new DeviceArchive(store, clock, bus, log.child({ component: 'archive' }));
   const secrets = createSecretBox(loadSecretKey(config.secretKey, config.dataDir));
-  return { config, store, auth, access, archive, secrets, clock, bus, log, startedAt: Date.now(), close: () => database.close() };
+
+  // GB/T 28181 signalling on the SIP port (UDP and TCP).
+  const sipLog = log.child({ component: 'sip' });
+  const sockets = await SipSockets.open({ host: config.host, port: config.sipPort, log: sipLog });
+  const endpoint = new SipEndpoint(sockets, sipLog, 'sharpeye');
+  const gb = new GbService({
+    store,
+    endpoint,
+    clock,
+    bus,
+    log: log.child({ component: 'gb28181' }),
+    secrets,
+    settings: { sipId: config.sipId, domain: config.sipDomain, defaultPassword: config.sipPassword, autoAdmit: config.sipAutoAdmit, tz: config.tz, ...DEFAULT_GB_SETTINGS, ...gbOverrides },
+  });
+  await gb.start();
+  return {
+    config,
+    store,
+    auth,
+    access,
+    archive,
+    secrets,
+    clock,
+    bus,
+    log,
+    gb,
+    sipPort: sockets.local.port,
+    startedAt: Date.now(),
+    async close() {
+      await gb.stop();
+      endpoint.close();
+      await sockets.close();
+      await database.close();
+    },
+  };
 }

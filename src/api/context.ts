@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { SecretBox } from '../core/secrets.js';
 import type { DeviceArchive } from '../archive/device-archive.js';
 import type { Store } from '../store/index.js';
+import type { GbService } from '../gb28181/service.js';
 
 /** What the API layer needs; built in main.ts (or a test) and passed to `buildApp`. */
 export interface ApiDeps {
@@ -20,6 +21,8 @@ export interface ApiDeps {
   bus: EventBus;
   log: Logger;
   startedAt: number;
+  /** GB/T 28181 signalling (absent on media-only nodes) */
+  gb?: GbService;
 }
 
 declare module 'fastify' {

@@ -26,6 +26,11 @@ export const ErrorCatalogue = {
   PASSWORD_WRONG: { status: 400, message: 'Current password is wrong' },
   FORBIDDEN: { status: 403, message: 'Permission denied' },
   CHANNEL_FORBIDDEN: { status: 403, message: 'No permission for this channel' },
+  // devices (GB/T 28181)
+  DEVICE_OFFLINE: { status: 409, message: 'Device is offline' },
+  DEVICE_TIMEOUT: { status: 504, message: 'Device did not answer in time' },
+  DEVICE_REJECTED: { status: 502, message: 'Device refused the request' },
+  UNSUPPORTED_BY_DEVICE: { status: 409, message: 'The device does not support this' },
   // configuration
   CONFIG_INVALID: { status: 500, message: 'Configuration invalid' },
   // server side

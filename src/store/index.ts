@@ -2,6 +2,7 @@ import type { Database } from './db.js';
 import { ApiKeyRepo } from './repos/api-keys.js';
 import { ChannelRepo } from './repos/channels.js';
 import { DeviceRepo } from './repos/devices.js';
+import { GbStateRepo } from './repos/gb-state.js';
 import { LogRepo } from './repos/logs.js';
 import { MaintenanceRepo } from './repos/maintenance.js';
 import { OrgRepo } from './repos/orgs.js';
@@ -25,6 +26,7 @@ export interface Store {
   photos: PhotoRepo;
   logs: LogRepo;
   settings: SettingsRepo;
+  gb: GbStateRepo;
 }
 
 export function createStore(database: Database): Store {
@@ -42,5 +44,6 @@ export function createStore(database: Database): Store {
     photos: new PhotoRepo(db),
     logs: new LogRepo(db),
     settings: new SettingsRepo(db),
+    gb: new GbStateRepo(db),
   };
 }

@@ -104,6 +104,11 @@ export interface DevicesTable {
   source: string;
   created_at: string;
   updated_at: string;
+  expires_at: string | null;
+  keepalive_interval: number | null;
+  charset: string | null;
+  catalog_at: string | null;
+  user_agent: string | null;
 }
 
 export interface ChannelsTable {
@@ -128,6 +133,19 @@ export interface ChannelsTable {
   fps: number | null;
   created_at: string;
   updated_at: string;
+  parent_id: string | null;
+  civil_code: string | null;
+  business_group_id: string | null;
+  owner: string | null;
+  block: string | null;
+  parental: number | null;
+  secrecy: number | null;
+  ip: string | null;
+  port: number | null;
+  status: string | null;
+  position_at: string | null;
+  speed: string | null;
+  direction: string | null;
 }
 
 export interface MaintenanceRecordsTable {

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createPlatform } from '../../src/platform.js';
+import type { GbSettings } from '../../src/gb28181/context.js';
 import { freshDatabase } from './databases.js';
 
 export const ADMIN_PASSWORD = 'Admin@12345';
@@ -23,12 +24,12 @@ export interface TestApp {
 }
 
 /** The real platform and HTTP app on a fresh database of the given kind; requests go through `inject()`. */
-export async function startTestApp(kind: 'sqlite' | 'postgres', env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(kind: 'sqlite' | 'postgres', env: Record<string, string> = {}, gbOverrides: Partial<GbSettings> = {}): Promise<TestApp> {
   const db = await freshDatabase(kind);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sharpeye-test-'));
-  const config = loadConfig({ SHARPEYE_DATA_DIR: dataDir, SHARPEYE_DATABASE_URL: db.url, SHARPEYE_WEB_DIR: path.join(dataDir, 'no-web'), ...env });
+  const config = loadConfig({ SHARPEYE_DATA_DIR: dataDir, SHARPEYE_DATABASE_URL: db.url, SHARPEYE_WEB_DIR: path.join(dataDir, 'no-web'), SHARPEYE_SIP_PORT: '0', SHARPEYE_HOST: '127.0.0.1', ...env });
   const clock = new ManualClock(Date.parse('2026-11-25T02:00:00Z'));
-  const platform = await createPlatform(config, createLogger('silent'), clock);
+  const platform = await createPlatform(config, createLogger(process.env.SHARPEYE_TEST_LOG ?? 'silent'), clock, gbOverrides);
   await platform.auth.bootstrap(ADMIN_PASSWORD);
   const app = await buildApp(platform);
   const login = async (username: string, password: string) => {

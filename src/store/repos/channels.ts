@@ -26,6 +26,12 @@ export interface Channel {
   fps: number | null;
   createdAt: string;
   updatedAt: string;
+  /** from the GB/T 28181 catalog */
+  parentId: string | null;
+  civilCode: string | null;
+  businessGroupId: string | null;
+  status: string | null;
+  positionAt: string | null;
 }
 
 export interface ChannelInput {
@@ -73,6 +79,11 @@ function toChannel(r: Selectable<ChannelsTable>): Channel {
     fps: r.fps === null ? null : Number(r.fps),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    parentId: r.parent_id,
+    civilCode: r.civil_code,
+    businessGroupId: r.business_group_id,
+    status: r.status,
+    positionAt: r.position_at,
   };
 }
 

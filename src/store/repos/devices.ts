@@ -35,6 +35,11 @@ export interface Device {
   hasPassword: boolean;
   createdAt: string;
   updatedAt: string;
+  /** GB/T 28181 registration expiry (null when never registered) */
+  registerExpiresAt: string | null;
+  keepaliveInterval: number | null;
+  userAgent: string | null;
+  catalogAt: string | null;
 }
 
 /** Archive fields a user may set (create/update/import). */
@@ -102,6 +107,10 @@ function toDevice(r: Row): Device {
     hasPassword: r.password_sealed !== null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    registerExpiresAt: r.expires_at,
+    keepaliveInterval: r.keepalive_interval,
+    userAgent: r.user_agent,
+    catalogAt: r.catalog_at,
   };
 }
 

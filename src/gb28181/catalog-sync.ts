@@ -1,0 +1,59 @@
+import type { CatalogItem } from '../lib/manscdp/index.js';
+import type { CatalogEntry } from '../store/repos/gb-state.js';
+import type { GbDeps } from './context.js';
+import type { DeviceJournal } from './device-journal.js';
+
+export function toEntry(i: CatalogItem): CatalogEntry {
+  return {
+    id: i.deviceId,
+    name: i.name ?? i.deviceId,
+    manufacturer: i.manufacturer,
+    model: i.model,
+    owner: i.owner,
+    civilCode: i.civilCode,
+    block: i.block,
+    address: i.address,
+    parental: i.parental,
+    parentId: i.parentId,
+    businessGroupId: i.businessGroupId,
+    secrecy: i.secrecy,
+    ip: i.ipAddress,
+    port: i.port,
+    status: i.status,
+    longitude: i.longitude,
+    latitude: i.latitude,
+    ptzType: i.ptzType,
+  };
+}
+
+/**
+ * Catalog changes pushed by the device (NOTIFY or MESSAGE Notify, GB/T 28181-2016 §9.6.3):
+ * ADD/UPDATE upsert, DEL removes, ON/OFF/VLOST/DEFECT change the channel state. Each change is logged and pushed.
+ */
+export async function applyCatalogEvents(deps: GbDeps, journal: DeviceJournal, deviceId: string, items: CatalogItem[]): Promise<void> {
+  const now = deps.clock.now().toISOString();
+  for (const it of items) {
+    const ev = (it.event ?? 'UPDATE').toUpperCase();
+    const id = it.deviceId;
+    if (!id) continue;
+    if (ev === 'DEL') {
+      const org = await deps.store.gb.channelOrg(id);
+      if (await deps.store.gb.deleteChannel(deviceId, id)) {
+        journal.log(deviceId, 'channel.deleted', 'info', `catalog DEL ${id}`, id);
+        journal.push('channel.deleted', deviceId, { id }, { id, orgId: org?.orgId ?? null });
+      }
+      continue;
+    }
+    if (ev === 'ADD' || ev === 'UPDATE') {
+      await deps.store.gb.applyCatalog(deviceId, [toEntry(it)], now);
+    } else if (ev === 'ON' || ev === 'OFF' || ev === 'VLOST' || ev === 'DEFECT') {
+      await deps.store.gb.setChannelOnline(id, ev === 'ON', now);
+      if (ev === 'VLOST') {
+        await deps.store.logs.appendAlarm({ at: now, deviceId, channelId: id, alarmType: 'video_loss', priority: 2, method: 'catalog', description: '视频丢失 (catalog VLOST)' });
+      }
+    } else continue;
+    const org = await deps.store.gb.channelOrg(id);
+    journal.log(deviceId, `channel.${ev.toLowerCase()}`, ev === 'ON' || ev === 'ADD' || ev === 'UPDATE' ? 'info' : 'warn', `catalog ${ev} ${id}`, id);
+    journal.push(ev === 'ON' ? 'channel.online' : ev === 'OFF' ? 'channel.offline' : 'channel.updated', deviceId, { id, event: ev }, { id, orgId: org?.orgId ?? null });
+  }
+}

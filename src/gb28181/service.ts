@@ -1,0 +1,234 @@
+import { AppError } from '../core/errors.js';
+import { Limiter } from '../core/limiter.js';
+import { buildQuery, buildResultResponse, decodeManscdp, encodeManscdp, ManscdpError, parseCatalog, parseRecordInfo, type ManscdpMessage, type XmlObject } from '../lib/manscdp/index.js';
+import { userOf } from '../lib/sip/index.js';
+import type { IncomingRequest } from '../sip/endpoint.js';
+import { applyCatalogEvents, toEntry } from './catalog-sync.js';
+import type { GbDeps } from './context.js';
+import { DeviceJournal } from './device-journal.js';
+import { handleNotifyBody } from './notifications.js';
+import { Outbound } from './outbound.js';
+import { PendingQueries, type QueryResult } from './pending-queries.js';
+import { Presence } from './presence.js';
+import { Registrar } from './registrar.js';
+import { Registry, sameOrigin } from './registry.js';
+import { Subscriptions } from './subscriptions.js';
+
+/** CmdTypes whose answers come in pages (several MESSAGEs, same SN). */
+const PAGED = new Set(['catalog', 'recordinfo']);
+
+/**
+ * The platform's GB/T 28181 side facing devices (R9): routes incoming requests, keeps presence, runs queries and
+ * controls. Everything the REST API and other services need goes through this class.
+ */
+export class GbService {
+  readonly registry = new Registry();
+  readonly journal: DeviceJournal;
+  readonly queries = new PendingQueries();
+  readonly outbound: Outbound;
+  readonly subscriptions: Subscriptions;
+  private readonly registrar: Registrar;
+  private readonly presence: Presence;
+  /** Post-registration work (catalog, info, subscriptions) is queued so a register storm cannot flood devices or the DB. */
+  private readonly afterRegister = new Limiter(64);
+  private readonly quietLog = new Map<string, number>();
+
+  constructor(private readonly deps: GbDeps) {
+    this.journal = new DeviceJournal(deps);
+    this.outbound = new Outbound(deps, this.registry);
+    this.subscriptions = new Subscriptions(deps, this.outbound, this.queries);
+    this.registrar = new Registrar(deps, this.registry, this.journal, {
+      registered: (id, fresh) => {
+        if (fresh) void this.afterRegister.run(() => this.onboard(id)).catch(() => undefined);
+      },
+      unregistered: (id) => this.subscriptions.drop(id),
+    });
+    this.presence = new Presence(deps, this.registry, this.journal, (id, why) => this.goOffline(id, why, true));
+    deps.endpoint.onRequest((r) => void this.route(r));
+  }
+
+  async start(): Promise<void> {
+    const n = await this.presence.restore();
+    if (n) this.deps.log.info({ restored: n }, 'registrations restored after restart');
+    this.presence.start();
+  }
+
+  async stop(): Promise<void> {
+    this.presence.stop();
+    this.subscriptions.stopAll();
+    await this.presence.flush();
+  }
+
+  /** Offline by keepalive loss keeps the session (a late keepalive revives it); expiry and unregister drop it. */
+  async goOffline(deviceId: string, why: string, keepSession: boolean): Promise<void> {
+    const s = this.registry.get(deviceId);
+    if (!s) return;
+    if (keepSession && !why.startsWith('registration expired')) {
+      s.online = false;
+      await this.deps.store.gb.setDeviceOnline(deviceId, false, this.deps.clock.now().toISOString());
+      this.journal.log(deviceId, 'device.offline', 'warn', why);
+      this.journal.push('device.offline', deviceId, { id: deviceId, reason: why });
+      await this.deps.store.logs.appendAlarm({ at: this.deps.clock.now().toISOString(), deviceId, alarmType: 'device_offline', priority: 3, method: 'platform', description: `设备离线: ${why}` });
+      return;
+    }
+    await this.registrar.unregister(deviceId, why);
+  }
+
+  private async route(r: IncomingRequest): Promise<void> {
+    try {
+      switch (r.msg.method) {
+        case 'REGISTER':
+          return await this.registrar.handle(r);
+        case 'MESSAGE':
+        case 'NOTIFY':
+          return await this.onManscdp(r);
+        case 'OPTIONS':
+          return r.reply(200);
+        case 'ACK':
+          return;
+        case 'BYE':
+          return r.reply(481);
+        case 'INVITE':
+          return r.reply(488, 'Not Acceptable Here (media is not offered by this node yet)');
+        default:
+          return r.reply(501);
+      }
+    } catch (e) {
+      this.deps.log.error({ err: e, method: r.msg.method, peer: r.peer }, 'SIP request handling failed');
+      r.reply(500);
+    }
+  }
+
+  /** A device log line at most once a minute per (device, kind): misbehaving devices must not flood the log. */
+  private logOnce(deviceId: string | null, kind: string, detail: string): void {
+    const key = `${deviceId}:${kind}`;
+    const now = Date.now();
+    if ((this.quietLog.get(key) ?? 0) > now) return;
+    if (this.quietLog.size > 50_000) this.quietLog.clear();
+    this.quietLog.set(key, now + 60_000);
+    this.journal.log(deviceId, kind, 'warn', detail);
+  }
+
+  private async onManscdp(r: IncomingRequest): Promise<void> {
+    const { msg, peer } = r;
+    const deviceId = userOf(msg.headers.get('from'));
+    const s = deviceId ? this.registry.get(deviceId) : undefined;
+    if (!deviceId || !s) {
+      this.logOnce(deviceId ?? null, 'message.unregistered', `${msg.method} from unregistered ${deviceId ?? '?'} at ${peer.address}:${peer.port}`);
+      return r.reply(403, 'Forbidden (not registered)');
+    }
+    if (!sameOrigin(s, peer)) {
+      this.logOnce(deviceId, 'message.spoofed', `${msg.method} claiming ${deviceId} from ${peer.transport} ${peer.address}:${peer.port}, registered at ${s.peer.address}:${s.peer.port}`);
+      return r.reply(403, 'Forbidden (not the registered address)');
+    }
+    let m: ManscdpMessage;
+    try {
+      m = decodeManscdp(msg.body);
+    } catch (e) {
+      this.logOnce(deviceId, 'message.invalid', `undecodable ${msg.method} body: ${(e as Error).message}`);
+      return r.reply(400, e instanceof ManscdpError ? `Bad Request (${e.code})` : 'Bad Request');
+    }
+    r.reply(200);
+    await this.presence.heard(deviceId);
+    if (m.root === 'Response') return this.onResponse(deviceId, m);
+    if (m.root === 'Notify') return handleNotifyBody(this.deps, this, deviceId, m);
+    if (m.root === 'Query' || m.root === 'Control') this.logOnce(deviceId, 'message.unsupported', `${m.root} ${m.cmdType} from a device is not handled`);
+  }
+
+  private onResponse(deviceId: string, m: ManscdpMessage): void {
+    const cmd = m.cmdType.toLowerCase();
+    let part;
+    if (cmd === 'catalog') {
+      const c = parseCatalog(m);
+      part = { sumNum: c.sumNum, items: c.items, body: m.body };
+    } else if (cmd === 'recordinfo') {
+      const rec = parseRecordInfo(m);
+      part = { sumNum: rec.sumNum, items: rec.items, body: m.body };
+    } else part = { items: [], body: m.body };
+    const key = cmd === 'catalog' ? (i: unknown) => (i as { deviceId: string }).deviceId : cmd === 'recordinfo' ? (i: unknown) => JSON.stringify(i) : undefined;
+    if (!this.queries.deliver(deviceId, m.cmdType, m.sn, part, key)) {
+      this.deps.log.debug({ deviceId, cmdType: m.cmdType, sn: m.sn }, 'unsolicited or late response ignored');
+    }
+  }
+
+  /** Sends a query and waits for its (possibly paged) answer. `target` is the DeviceID in the body (device or channel). */
+  async query(deviceId: string, cmdType: string, extra?: Record<string, unknown>, opts: { target?: string; timeoutMs?: number } = {}): Promise<QueryResult> {
+    this.outbound.session(deviceId);
+    const sn = this.queries.nextSn();
+    const paged = PAGED.has(cmdType.toLowerCase());
+    const answer = this.queries.wait(deviceId, cmdType, sn, { timeoutMs: opts.timeoutMs ?? this.deps.settings.queryTimeoutMs, paged });
+    try {
+      await this.outbound.message(deviceId, buildQuery(cmdType, sn, opts.target ?? deviceId, extra as never));
+    } catch (e) {
+      this.queries.cancel(deviceId, cmdType, sn);
+      answer.catch(() => undefined);
+      throw e;
+    }
+    return answer;
+  }
+
+  /** Catalog query (paged answers merged) applied to the archive. */
+  async refreshCatalog(deviceId: string): Promise<{ total: number; complete: boolean; added: number; updated: number; orgs: number }> {
+    const r = await this.query(deviceId, 'Catalog', undefined, { timeoutMs: 30_000 });
+    const entries = (r.items as Parameters<typeof toEntry>[0][]).filter((i) => i.deviceId).map(toEntry);
+    const applied = await this.deps.store.gb.applyCatalog(deviceId, entries, this.deps.clock.now().toISOString());
+    this.journal.log(deviceId, 'catalog.synced', r.complete ? 'info' : 'warn', `${entries.length}/${r.sumNum ?? entries.length} items${r.complete ? '' : ' (incomplete)'}: ${applied.added} new, ${applied.updated} updated, ${applied.orgs} orgs`);
+    this.journal.push('device.catalog', deviceId, { id: deviceId, ...applied });
+    return { total: entries.length, complete: r.complete, ...applied };
+  }
+
+  async applyCatalogNotify(deviceId: string, m: ManscdpMessage): Promise<void> {
+    await applyCatalogEvents(this.deps, this.journal, deviceId, parseCatalog(m).items);
+  }
+
+  /** The answer body of a single-message query, without the envelope fields. */
+  async queryBody(deviceId: string, cmdType: string, extra?: Record<string, unknown>, target?: string): Promise<Record<string, unknown>> {
+    const r = await this.query(deviceId, cmdType, extra, { target });
+    const { CmdType: _c, SN: _s, ...rest } = (r.parts[0]?.body ?? {}) as Record<string, unknown>;
+    return rest;
+  }
+
+  /** After a (re-)registration: device info, catalog, subscriptions (GB/T 28181-2016 §9.5, §9.11). */
+  private async onboard(deviceId: string): Promise<void> {
+    try {
+      const info = await this.queryBody(deviceId, 'DeviceInfo');
+      const str = (k: string) => (typeof info[k] === 'string' && info[k] ? (info[k] as string).slice(0, 200) : undefined);
+      await this.deps.store.devices.update(deviceId, { manufacturer: str('Manufacturer'), model: str('Model'), firmware: str('Firmware'), ...(str('DeviceName') ? { name: str('DeviceName') } : {}) }, this.deps.clock.now().toISOString());
+    } catch (e) {
+      this.logOnce(deviceId, 'query.failed', `DeviceInfo after registration: ${(e as Error).message}`);
+    }
+    try {
+      await this.refreshCatalog(deviceId);
+    } catch (e) {
+      this.logOnce(deviceId, 'query.failed', `Catalog after registration: ${(e as Error).message}`);
+    }
+    this.subscriptions.ensure(deviceId);
+  }
+
+  /** DeviceControl (GB/T 28181-2016 §A.2.3): `fields` are the control elements, e.g. `{ PTZCmd: 'A50F01…' }`. */
+  async control(deviceId: string, target: string, fields: Record<string, unknown>): Promise<void> {
+    this.outbound.session(deviceId);
+    const sn = this.queries.nextSn();
+    await this.outbound.message(deviceId, buildQueryControl(sn, target, fields));
+  }
+
+  /** Reply to a device Notify that wants an answer (alarm, §9.4.2). */
+  async answerNotify(deviceId: string, m: ManscdpMessage): Promise<void> {
+    await this.outbound.message(deviceId, buildResultResponse(m.cmdType, m.sn, m.deviceId, 'OK')).catch(() => undefined);
+  }
+
+  stats() {
+    return {
+      registered: this.registry.size,
+      online: this.registry.onlineCount,
+      pendingQueries: this.queries.size,
+      onboardingQueued: this.afterRegister.waiting,
+      sip: { ...this.deps.endpoint.counters, pendingTransactions: this.deps.endpoint.pending },
+    };
+  }
+}
+
+function buildQueryControl(sn: number, target: string, fields: Record<string, unknown>): Buffer {
+  if (!Object.keys(fields).length) throw new AppError('VALIDATION_FAILED', 'empty control command');
+  return encodeManscdp({ root: 'Control', cmdType: 'DeviceControl', sn, deviceId: target, fields: fields as XmlObject });
+}

@@ -1,0 +1,163 @@
+import type { Kysely } from 'kysely';
+import { parseGbId } from '../../core/gbid.js';
+import type { DB } from '../schema.js';
+
+/** One catalog item as the GB/T 28181 layer hands it over (already decoded from MANSCDP). */
+export interface CatalogEntry {
+  id: string;
+  name: string;
+  manufacturer?: string | null;
+  model?: string | null;
+  owner?: string | null;
+  civilCode?: string | null;
+  block?: string | null;
+  address?: string | null;
+  parental?: number | null;
+  parentId?: string | null;
+  businessGroupId?: string | null;
+  secrecy?: number | null;
+  ip?: string | null;
+  port?: number | null;
+  status?: string | null;
+  longitude?: number | null;
+  latitude?: number | null;
+  ptzType?: number | null;
+}
+
+const ORG_TYPES: Record<string, 'business_group' | 'virtual_org'> = { '215': 'business_group', '216': 'virtual_org' };
+
+/** Registration, presence and catalog writes of the GB/T 28181 layer (devices it learns of and keeps current). */
+export class GbStateRepo {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Creates the device on first registration (auto-admit) or updates its learned address. */
+  async registered(
+    id: string,
+    r: { ip: string; port: number; transport: 'udp' | 'tcp'; expiresAt: string; userAgent: string | null; keepaliveInterval: number },
+    now: string,
+  ): Promise<{ created: boolean; wasOnline: boolean }> {
+    const row = await this.db.selectFrom('devices').select(['online']).where('id', '=', id).executeTakeFirst();
+    const set = { ip: r.ip, port: r.port, transport: r.transport, expires_at: r.expiresAt, user_agent: r.userAgent, online: 1, registered_at: now, last_keepalive_at: now, keepalive_interval: r.keepaliveInterval, updated_at: now };
+    if (row) {
+      await this.db.updateTable('devices').set(set).where('id', '=', id).execute();
+      return { created: false, wasOnline: Boolean(row.online) };
+    }
+    await this.db
+      .insertInto('devices')
+      .values({ id, name: id, type_code: parseGbId(id)?.typeCode ?? '000', capabilities: '{}', source: 'gb', created_at: now, ...set })
+      .execute();
+    return { created: true, wasOnline: false };
+  }
+
+  /** Offline: the device and every channel it carries. */
+  async setDeviceOnline(id: string, online: boolean, now: string): Promise<void> {
+    await this.db.updateTable('devices').set({ online: online ? 1 : 0, updated_at: now, ...(online ? {} : { expires_at: null }) }).where('id', '=', id).execute();
+    if (!online) await this.db.updateTable('channels').set({ online: 0, updated_at: now }).where('device_id', '=', id).execute();
+  }
+
+  async setChannelOnline(id: string, online: boolean, now: string): Promise<void> {
+    await this.db.updateTable('channels').set({ online: online ? 1 : 0, status: online ? 'ON' : 'OFF', updated_at: now }).where('id', '=', id).execute();
+  }
+
+  /** Keepalive times batched: one statement per chunk instead of one write per keepalive. */
+  async flushKeepalives(entries: [string, string][]): Promise<void> {
+    if (!entries.length) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const [id, at] of entries) await tx.updateTable('devices').set({ last_keepalive_at: at }).where('id', '=', id).execute();
+    });
+  }
+
+  /** Devices whose registration had not expired when the process stopped (restart recovery). */
+  async liveRegistrations(now: string) {
+    return this.db
+      .selectFrom('devices')
+      .select(['id', 'ip', 'port', 'transport', 'expires_at', 'keepalive_interval', 'last_keepalive_at'])
+      .where('online', '=', 1)
+      .where('expires_at', '>', now)
+      .execute();
+  }
+
+  async allOnlineIds(): Promise<string[]> {
+    return (await this.db.selectFrom('devices').select('id').where('online', '=', 1).execute()).map((r) => r.id);
+  }
+
+  /**
+   * Applies a catalog (GB/T 28181-2016 §9.2.1): business groups (215) and virtual orgs (216) become org nodes,
+   * everything else a channel of the device. Operator-set fields (org, name edits) are kept on update; status,
+   * position and vendor fields follow the device.
+   */
+  async applyCatalog(deviceId: string, entries: CatalogEntry[], now: string): Promise<{ added: number; updated: number; orgs: number }> {
+    let added = 0;
+    let updated = 0;
+    let orgs = 0;
+    await this.db.transaction().execute(async (tx) => {
+      const knownOrgs = new Set((await tx.selectFrom('orgs').select('id').execute()).map((r) => r.id));
+      for (const e of entries) {
+        const type = parseGbId(e.id)?.typeCode ?? '';
+        if (ORG_TYPES[type]) {
+          if (!knownOrgs.has(e.id)) {
+            const parent = e.parentId && knownOrgs.has(e.parentId) ? e.parentId : e.businessGroupId && knownOrgs.has(e.businessGroupId) ? e.businessGroupId : null;
+            await tx.insertInto('orgs').values({ id: e.id, name: e.name || e.id, parent_id: parent, type: ORG_TYPES[type], sort: 0, created_at: now, updated_at: now }).execute();
+            knownOrgs.add(e.id);
+            orgs++;
+          }
+          continue;
+        }
+        if (e.id === deviceId && entries.length > 1) continue; // NVRs list themselves; the device row already exists
+        const online = e.status === undefined || e.status === null ? 1 : /^(ON|ONLINE|OK)$/i.test(e.status) ? 1 : 0;
+        const common = {
+          manufacturer: e.manufacturer ?? null,
+          model: e.model ?? null,
+          owner: e.owner ?? null,
+          civil_code: e.civilCode ?? null,
+          block: e.block ?? null,
+          parental: e.parental ?? null,
+          parent_id: e.parentId ?? null,
+          business_group_id: e.businessGroupId ?? null,
+          secrecy: e.secrecy ?? null,
+          ip: e.ip ?? null,
+          port: e.port ?? null,
+          status: e.status ?? null,
+          online,
+          ptz_type: e.ptzType ?? null,
+          updated_at: now,
+          ...(e.longitude !== undefined && e.longitude !== null && e.latitude !== undefined && e.latitude !== null && (e.longitude !== 0 || e.latitude !== 0)
+            ? { longitude: e.longitude, latitude: e.latitude }
+            : {}),
+        };
+        const existing = await tx.selectFrom('channels').select(['device_id']).where('id', '=', e.id).executeTakeFirst();
+        if (existing) {
+          await tx.updateTable('channels').set(common).where('id', '=', e.id).execute();
+          updated++;
+        } else {
+          const orgId = [e.parentId, e.businessGroupId, e.civilCode].find((x) => x && knownOrgs.has(x)) ?? null;
+          await tx
+            .insertInto('channels')
+            .values({ id: e.id, device_id: deviceId, name: e.name || e.id, org_id: orgId, install_address: e.address ?? null, capabilities: JSON.stringify({ ptz: e.ptzType === 1 || e.ptzType === 4 }), sensitive: 0, created_at: now, ...common })
+            .execute();
+          added++;
+        }
+      }
+      await tx.updateTable('devices').set({ catalog_at: now }).where('id', '=', deviceId).execute();
+    });
+    return { added, updated, orgs };
+  }
+
+  async deleteChannel(deviceId: string, channelId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('channels').where('id', '=', channelId).where('device_id', '=', deviceId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async channelOrg(channelId: string): Promise<{ orgId: string | null; deviceId: string } | undefined> {
+    const r = await this.db.selectFrom('channels').select(['org_id', 'device_id']).where('id', '=', channelId).executeTakeFirst();
+    return r ? { orgId: r.org_id, deviceId: r.device_id } : undefined;
+  }
+
+  async setPosition(id: string, p: { longitude: number; latitude: number; at: string; speed?: string | null; direction?: string | null }): Promise<void> {
+    await this.db
+      .updateTable('channels')
+      .set({ longitude: p.longitude, latitude: p.latitude, position_at: p.at, speed: p.speed ?? null, direction: p.direction ?? null })
+      .where((eb) => eb.or([eb('id', '=', id), eb('device_id', '=', id)]))
+      .execute();
+  }
+}
