@@ -32,6 +32,7 @@ export class GbService {
   /** Post-registration work (catalog, info, subscriptions) is queued so a register storm cannot flood devices or the DB. */
   private readonly afterRegister = new Limiter(64);
   private readonly quietLog = new Map<string, number>();
+  private stopped = false;
 
   constructor(private readonly deps: GbDeps) {
     this.journal = new DeviceJournal(deps);
@@ -54,6 +55,7 @@ export class GbService {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.presence.stop();
     this.subscriptions.stopAll();
     await this.presence.flush();
@@ -157,6 +159,7 @@ export class GbService {
     const sn = this.queries.nextSn();
     const paged = PAGED.has(cmdType.toLowerCase());
     const answer = this.queries.wait(deviceId, cmdType, sn, { timeoutMs: opts.timeoutMs ?? this.deps.settings.queryTimeoutMs, paged });
+    answer.catch(() => undefined); // may settle while the MESSAGE is still in flight; the caller still sees it
     try {
       await this.outbound.message(deviceId, buildQuery(cmdType, sn, opts.target ?? deviceId, extra as never));
     } catch (e) {
@@ -190,6 +193,7 @@ export class GbService {
 
   /** After a (re-)registration: device info, catalog, subscriptions (GB/T 28181-2016 §9.5, §9.11). */
   private async onboard(deviceId: string): Promise<void> {
+    if (this.stopped) return;
     try {
       const info = await this.queryBody(deviceId, 'DeviceInfo');
       const str = (k: string) => (typeof info[k] === 'string' && info[k] ? (info[k] as string).slice(0, 200) : undefined);
@@ -197,12 +201,13 @@ export class GbService {
     } catch (e) {
       this.logOnce(deviceId, 'query.failed', `DeviceInfo after registration: ${(e as Error).message}`);
     }
+    if (this.stopped) return;
     try {
       await this.refreshCatalog(deviceId);
     } catch (e) {
       this.logOnce(deviceId, 'query.failed', `Catalog after registration: ${(e as Error).message}`);
     }
-    this.subscriptions.ensure(deviceId);
+    if (!this.stopped) this.subscriptions.ensure(deviceId);
   }
 
   /** DeviceControl (GB/T 28181-2016 §A.2.3): `fields` are the control elements, e.g. `{ PTZCmd: 'A50F01…' }`. */

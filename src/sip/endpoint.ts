@@ -255,14 +255,17 @@ export class SipEndpoint {
           reject(new SipTimeoutError(req.method));
         }, opts.timeoutMs ?? TRANSACTION_TIMEOUT),
       };
+      tx.deadline.unref();
       if (peer.transport === 'UDP') {
         let interval = T1;
         const again = () => {
           this.transport.send(peer, buf);
           interval = Math.min(interval * 2, T2);
           tx.timer = setTimeout(again, interval);
+          tx.timer.unref();
         };
         tx.timer = setTimeout(again, interval);
+        tx.timer.unref();
       }
       this.clientTx.set(key, tx);
     });

@@ -196,4 +196,42 @@ describe('signalling edge cases (bad input, spoofing, presence)', () => {
     assert.equal((await wait(3)).status, 200);
     sock.destroy();
   });
+
+  test('PTZ and presets over REST reach the device as DeviceControl with the GB/T 28181 PTZCmd; permission and scope enforced', async () => {
+    const d = new RawDevice('35020000001320000207', t.platform.sipPort);
+    await d.bind();
+    assert.equal(await d.register(), 200);
+    const ch = '35020000001310000207';
+    const created = await t.app.inject({ method: 'POST', url: '/api/v1/channels', headers: t.admin, payload: { id: ch, deviceId: d.id, name: 'dome' } });
+    assert.equal(created.statusCode, 201, created.body);
+    await new Promise((r) => setTimeout(r, 1200)); // onboarding queries time out (this raw device never answers them)
+    d.requests.length = 0;
+    const left = await t.app.inject({ method: 'POST', url: `/api/v1/channels/${ch}/ptz`, headers: t.admin, payload: { action: 'left', speed: 0x1f } });
+    assert.equal(left.statusCode, 204, left.body);
+    const preset = await t.app.inject({ method: 'POST', url: `/api/v1/channels/${ch}/presets`, headers: t.admin, payload: { action: 'set', index: 1 } });
+    assert.equal(preset.statusCode, 204, preset.body);
+    const bodies = d.requests.map((b) => b.toString('latin1'));
+    assert.ok(bodies[0].includes('<CmdType>DeviceControl</CmdType>') && bodies[0].includes(`<DeviceID>${ch}</DeviceID>`), bodies[0]);
+    assert.match(bodies[0], /<PTZCmd>A50F01021F0000D6<\/PTZCmd>/, 'left at speed 0x1F as published');
+    assert.match(bodies[1], /<PTZCmd>A50F018100010037<\/PTZCmd>/, 'set preset 1 as published');
+    const audit = (await t.app.inject({ url: `/api/v1/logs/user?action=ptz&q=${ch}`, headers: t.admin })).json();
+    assert.equal(audit.total, 1);
+    // an operator without ptz.control, and one who cannot see the channel
+    const role = (await t.app.inject({ method: 'POST', url: '/api/v1/roles', headers: t.admin, payload: { name: 'viewer', permissions: ['live.view'], channelIds: [ch] } })).json();
+    await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: t.admin, payload: { username: 'viewer1', password: 'Viewer@123', roleIds: [role.id] } });
+    const v = await t.login('viewer1', 'Viewer@123');
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/channels/${ch}/ptz`, headers: v, payload: { action: 'up' } })).statusCode, 403);
+    const role2 = (await t.app.inject({ method: 'POST', url: '/api/v1/roles', headers: t.admin, payload: { name: 'ptz-elsewhere', permissions: ['ptz.control'], channelIds: ['35020000001310000999'] } })).json();
+    await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: t.admin, payload: { username: 'ptz2', password: 'Pan@Tilt123', roleIds: [role2.id] } });
+    const p2 = await t.login('ptz2', 'Pan@Tilt123');
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/channels/${ch}/ptz`, headers: p2, payload: { action: 'up' } })).statusCode, 404);
+    // offline device: a clear error, not a hang
+    const off = await t.app.inject({ method: 'POST', url: '/api/v1/channels', headers: t.admin, payload: { id: '35020000001310000208', deviceId: '35020000001320000201', name: 'x' } });
+    assert.equal(off.statusCode, 201);
+    await t.platform.gb!.goOffline('35020000001320000201', 'registration expired (test)', false);
+    const r = await t.app.inject({ method: 'POST', url: '/api/v1/channels/35020000001310000208/ptz', headers: t.admin, payload: { action: 'stop' } });
+    assert.equal(r.statusCode, 409);
+    assert.equal(r.json().code, 'DEVICE_OFFLINE');
+    d.close();
+  });
 });
