@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AccessService } from './auth/access.js';
 import { AuthService } from './auth/auth-service.js';
 import { DeviceArchive } from './archive/device-archive.js';
@@ -44,6 +45,9 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
     settings: { sipId: config.sipId, domain: config.sipDomain, defaultPassword: config.sipPassword, autoAdmit: config.sipAutoAdmit, tz: config.tz, ...DEFAULT_GB_SETTINGS, ...gbOverrides },
   });
   await gb.start();
+  // Event-loop delay, reported by /api/v1/gb/status (storm rule: never blocked > 200 ms).
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   return {
     config,
     store,
@@ -55,9 +59,11 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
     bus,
     log,
     gb,
+    loop,
     sipPort: sockets.local.port,
     startedAt: Date.now(),
     async close() {
+      loop.disable();
       await gb.stop();
       endpoint.close();
       await sockets.close();

@@ -23,6 +23,8 @@ export interface ApiDeps {
   startedAt: number;
   /** GB/T 28181 signalling (absent on media-only nodes) */
   gb?: GbService;
+  /** event-loop delay histogram (ns) */
+  loop?: import('node:perf_hooks').IntervalHistogram;
 }
 
 declare module 'fastify' {

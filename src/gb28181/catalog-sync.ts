@@ -32,28 +32,28 @@ export function toEntry(i: CatalogItem): CatalogEntry {
  */
 export async function applyCatalogEvents(deps: GbDeps, journal: DeviceJournal, deviceId: string, items: CatalogItem[]): Promise<void> {
   const now = deps.clock.now().toISOString();
-  for (const it of items) {
-    const ev = (it.event ?? 'UPDATE').toUpperCase();
+  const withEvent = items.filter((i) => i.deviceId).map((i) => ({ it: i, ev: (i.event ?? 'UPDATE').toUpperCase() }));
+  // ADD/UPDATE in one transaction: a subscription NOTIFY often carries the whole catalog.
+  const upserts = withEvent.filter((x) => x.ev === 'ADD' || x.ev === 'UPDATE');
+  if (upserts.length) await deps.store.gb.applyCatalog(deviceId, upserts.map((x) => toEntry(x.it)), now);
+  const orgs = await deps.store.gb.channelOrgs(withEvent.map((x) => x.it.deviceId));
+  for (const { it, ev } of withEvent) {
     const id = it.deviceId;
-    if (!id) continue;
+    const channel = { id, orgId: orgs.get(id) ?? null };
     if (ev === 'DEL') {
-      const org = await deps.store.gb.channelOrg(id);
       if (await deps.store.gb.deleteChannel(deviceId, id)) {
         journal.log(deviceId, 'channel.deleted', 'info', `catalog DEL ${id}`, id);
-        journal.push('channel.deleted', deviceId, { id }, { id, orgId: org?.orgId ?? null });
+        journal.push('channel.deleted', deviceId, { id }, channel);
       }
       continue;
     }
-    if (ev === 'ADD' || ev === 'UPDATE') {
-      await deps.store.gb.applyCatalog(deviceId, [toEntry(it)], now);
-    } else if (ev === 'ON' || ev === 'OFF' || ev === 'VLOST' || ev === 'DEFECT') {
+    if (ev === 'ON' || ev === 'OFF' || ev === 'VLOST' || ev === 'DEFECT') {
       await deps.store.gb.setChannelOnline(id, ev === 'ON', now);
       if (ev === 'VLOST') {
         await deps.store.logs.appendAlarm({ at: now, deviceId, channelId: id, alarmType: 'video_loss', priority: 2, method: 'catalog', description: '视频丢失 (catalog VLOST)' });
       }
-    } else continue;
-    const org = await deps.store.gb.channelOrg(id);
-    journal.log(deviceId, `channel.${ev.toLowerCase()}`, ev === 'ON' || ev === 'ADD' || ev === 'UPDATE' ? 'info' : 'warn', `catalog ${ev} ${id}`, id);
-    journal.push(ev === 'ON' ? 'channel.online' : ev === 'OFF' ? 'channel.offline' : 'channel.updated', deviceId, { id, event: ev }, { id, orgId: org?.orgId ?? null });
+      journal.log(deviceId, `channel.${ev.toLowerCase()}`, ev === 'ON' ? 'info' : 'warn', `catalog ${ev} ${id}`, id);
+    } else if (ev !== 'ADD' && ev !== 'UPDATE') continue;
+    journal.push(ev === 'ON' ? 'channel.online' : ev === 'OFF' ? 'channel.offline' : 'channel.updated', deviceId, { id, event: ev }, channel);
   }
 }

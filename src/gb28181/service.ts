@@ -123,6 +123,12 @@ export class GbService {
       this.logOnce(deviceId, 'message.spoofed', `${msg.method} claiming ${deviceId} from ${peer.transport} ${peer.address}:${peer.port}, registered at ${s.peer.address}:${s.peer.port}`);
       return r.reply(403, 'Forbidden (not the registered address)');
     }
+    if (isKeepalive(msg.body)) {
+      // Fast path: keepalives are most of the steady-state traffic (one per device per minute).
+      r.reply(200);
+      await this.presence.heard(deviceId);
+      return;
+    }
     let m: ManscdpMessage;
     try {
       m = decodeManscdp(msg.body);
@@ -231,6 +237,12 @@ export class GbService {
       sip: { ...this.deps.endpoint.counters, pendingTransactions: this.deps.endpoint.pending },
     };
   }
+}
+
+/** A small body whose CmdType is Keepalive (GB/T 28181-2016 §A.2.5); anything unusual takes the full decoder. */
+export function isKeepalive(body: Buffer): boolean {
+  if (body.length > 600) return false;
+  return /<CmdType>\s*Keepalive\s*<\/CmdType>/i.test(body.toString('latin1'));
 }
 
 function buildQueryControl(sn: number, target: string, fields: Record<string, unknown>): Buffer {

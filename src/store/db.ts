@@ -28,6 +28,21 @@ export function openDatabase(url: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Kysely prepares every statement anew; better-sqlite3 statements are reusable, so cache them by SQL text
+  // (the storm bench spent more time preparing than executing).
+  const cache = new Map<string, SQLite.Statement>();
+  const database = {
+    close: () => sqlite.close(),
+    prepare(sql: string): SQLite.Statement {
+      let st = cache.get(sql);
+      if (!st) {
+        if (cache.size >= 1000) cache.clear();
+        st = sqlite.prepare(sql);
+        cache.set(sql, st);
+      }
+      return st;
+    },
+  };
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }

@@ -54,9 +54,11 @@ export async function gbRoutes(root: FastifyInstance, deps: ApiDeps): Promise<vo
     return deps.gb;
   };
 
-  api.get('/gb/status', { schema: { tags: ['gb28181'], summary: 'Signalling status: registrations, pending queries, SIP counters' } }, async (req) => {
+  api.get('/gb/status', { schema: { tags: ['gb28181'], querystring: Type.Object({ reset: Type.Optional(Type.String()) }), summary: 'Signalling status: registrations, pending queries, SIP counters, event-loop delay (reset=1 restarts it)' } }, async (req) => {
     assertPermission(principalOf(req), 'device.view');
-    return gb().stats();
+    const loop = deps.loop ? { maxMs: Math.round(deps.loop.max / 1e6), p99Ms: Math.round(deps.loop.percentile(99) / 1e6), meanMs: Math.round(deps.loop.mean / 1e6) } : undefined;
+    if (deps.loop && (req.query as { reset?: string }).reset === '1') deps.loop.reset();
+    return { ...gb().stats(), eventLoop: loop, rssMB: Math.round(process.memoryUsage().rss / 1048576) };
   });
 
   api.post('/devices/:id/catalog', { schema: { tags: ['gb28181'], params: IdParam, summary: 'Query the device catalog now and update the archive' } }, async (req) => {

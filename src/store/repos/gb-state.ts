@@ -153,6 +153,15 @@ export class GbStateRepo {
     return r ? { orgId: r.org_id, deviceId: r.device_id } : undefined;
   }
 
+  async channelOrgs(ids: string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db.selectFrom('channels').select(['id', 'org_id']).where('id', 'in', ids.slice(i, i + 500)).execute();
+      for (const r of rows) out.set(r.id, r.org_id);
+    }
+    return out;
+  }
+
   async setPosition(id: string, p: { longitude: number; latitude: number; at: string; speed?: string | null; direction?: string | null }): Promise<void> {
     await this.db
       .updateTable('channels')
