@@ -1,6 +1,7 @@
 import type { Logger } from '../core/logger.js';
 import { answerChallenge, parseNameAddr, SipHeaders, tagOf, type SipRequest, type SipResponse } from '../lib/sip/index.js';
 import { newCallId, newTag, SipTimeoutError, type IncomingRequest, type SipEndpoint } from '../sip/endpoint.js';
+import { TRANSACTION_TIMEOUT } from '../sip/timers.js';
 import type { Peer } from '../sip/transport.js';
 import type { AlarmSpec, ManscdpAnswers, SubscriptionKind } from './answers.js';
 import type { IdPlan } from './ids.js';
@@ -288,7 +289,8 @@ export class SimDevice {
     if (this.state !== 'registered') return;
     this.scheduleKeepalive(this.ctx.keepaliveS);
     this.ctx.counters.keepalivesSent++;
-    this.sendMessage(this.ctx.answers.keepalive(this, this.nextSn())).then(
+    // A keepalive still unanswered when the next one is due counts as missed (three misses: register again).
+    this.sendMessage(this.ctx.answers.keepalive(this, this.nextSn()), Math.min(TRANSACTION_TIMEOUT, this.ctx.keepaliveS * 1000)).then(
       (res) => {
         if (res.status < 300) {
           this.kaMisses = 0;
@@ -318,7 +320,7 @@ export class SimDevice {
   // ---- outgoing MANSCDP ----
 
   /** A MESSAGE carrying a MANSCDP body to the platform, as its own transaction (§9.3: answers follow the 200). */
-  sendMessage(body: Buffer): Promise<SipResponse> {
+  sendMessage(body: Buffer, timeoutMs?: number): Promise<SipResponse> {
     this.ctx.counters.messagesSent++;
     const h = SipHeaders.from({
       From: `<${this.localUri}>;tag=${newTag()}`,
@@ -329,7 +331,7 @@ export class SimDevice {
       'User-Agent': this.ctx.userAgent,
       'Content-Type': 'Application/MANSCDP+xml',
     });
-    return this.ep.request(this.server, { kind: 'request', method: 'MESSAGE', uri: this.serverUri, headers: h, body });
+    return this.ep.request(this.server, { kind: 'request', method: 'MESSAGE', uri: this.serverUri, headers: h, body }, { timeoutMs });
   }
 
   /** Sends answer MESSAGEs in order with a few in flight. */
