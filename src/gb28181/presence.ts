@@ -63,10 +63,10 @@ export class Presence {
   }
 
   async flush(): Promise<void> {
-    const dirty = this.registry.takeDirty().map(([id, at]) => [id, new Date(at).toISOString()] as [string, string]);
-    for (let i = 0; i < dirty.length; i += 500) {
-      await this.deps.store.gb.flushKeepalives(dirty.slice(i, i + 500)).catch((e) => this.deps.log.error({ err: e }, 'keepalive flush failed'));
-    }
+    const dirty = this.registry.takeDirty();
+    if (!dirty.length) return;
+    const newest = new Date(dirty.reduce((m, [, at]) => Math.max(m, at), 0)).toISOString();
+    await this.deps.store.gb.flushKeepalives(dirty.map(([id]) => id), newest).catch((e) => this.deps.log.error({ err: e }, 'keepalive flush failed'));
   }
 
   stop(): void {

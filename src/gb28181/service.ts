@@ -30,7 +30,7 @@ export class GbService {
   private readonly registrar: Registrar;
   private readonly presence: Presence;
   /** Post-registration work (catalog, info, subscriptions) is queued so a register storm cannot flood devices or the DB. */
-  private readonly afterRegister = new Limiter(64);
+  private readonly afterRegister = new Limiter(256);
   private readonly quietLog = new Map<string, number>();
   private stopped = false;
 
@@ -123,7 +123,7 @@ export class GbService {
       this.logOnce(deviceId, 'message.spoofed', `${msg.method} claiming ${deviceId} from ${peer.transport} ${peer.address}:${peer.port}, registered at ${s.peer.address}:${s.peer.port}`);
       return r.reply(403, 'Forbidden (not the registered address)');
     }
-    if (isKeepalive(msg.body)) {
+    if (isKeepalive(msg.body, deviceId)) {
       // Fast path: keepalives are most of the steady-state traffic (one per device per minute).
       r.reply(200);
       await this.presence.heard(deviceId);
@@ -200,19 +200,17 @@ export class GbService {
   /** After a (re-)registration: device info, catalog, subscriptions (GB/T 28181-2016 §9.5, §9.11). */
   private async onboard(deviceId: string): Promise<void> {
     if (this.stopped) return;
-    try {
-      const info = await this.queryBody(deviceId, 'DeviceInfo');
-      const str = (k: string) => (typeof info[k] === 'string' && info[k] ? (info[k] as string).slice(0, 200) : undefined);
-      await this.deps.store.devices.update(deviceId, { manufacturer: str('Manufacturer'), model: str('Model'), firmware: str('Firmware'), ...(str('DeviceName') ? { name: str('DeviceName') } : {}) }, this.deps.clock.now().toISOString());
-    } catch (e) {
-      this.logOnce(deviceId, 'query.failed', `DeviceInfo after registration: ${(e as Error).message}`);
-    }
-    if (this.stopped) return;
-    try {
-      await this.refreshCatalog(deviceId);
-    } catch (e) {
-      this.logOnce(deviceId, 'query.failed', `Catalog after registration: ${(e as Error).message}`);
-    }
+    // DeviceInfo and Catalog in parallel: two round trips overlap instead of adding up.
+    await Promise.all([
+      this.queryBody(deviceId, 'DeviceInfo').then(
+        async (info) => {
+          const str = (k: string) => (typeof info[k] === 'string' && info[k] ? (info[k] as string).slice(0, 200) : undefined);
+          await this.deps.store.devices.update(deviceId, { manufacturer: str('Manufacturer'), model: str('Model'), firmware: str('Firmware'), ...(str('DeviceName') ? { name: str('DeviceName') } : {}) }, this.deps.clock.now().toISOString());
+        },
+        (e) => this.logOnce(deviceId, 'query.failed', `DeviceInfo after registration: ${(e as Error).message}`),
+      ),
+      this.refreshCatalog(deviceId).catch((e) => this.logOnce(deviceId, 'query.failed', `Catalog after registration: ${(e as Error).message}`)),
+    ]);
     if (!this.stopped) this.subscriptions.ensure(deviceId);
   }
 
@@ -240,9 +238,10 @@ export class GbService {
 }
 
 /** A small body whose CmdType is Keepalive (GB/T 28181-2016 §A.2.5); anything unusual takes the full decoder. */
-export function isKeepalive(body: Buffer): boolean {
+export function isKeepalive(body: Buffer, deviceId: string): boolean {
   if (body.length > 600) return false;
-  return /<CmdType>\s*Keepalive\s*<\/CmdType>/i.test(body.toString('latin1'));
+  const t = body.toString('latin1');
+  return /^\s*(<\?xml[^>]*\?>\s*)?<Notify>[\s\S]*<\/Notify>\s*$/.test(t) && /<CmdType>\s*Keepalive\s*<\/CmdType>/.test(t) && t.includes(`<DeviceID>${deviceId}</DeviceID>`) && /<SN>\s*\d+\s*<\/SN>/.test(t);
 }
 
 function buildQueryControl(sn: number, target: string, fields: Record<string, unknown>): Buffer {

@@ -35,6 +35,7 @@ class RawDevice {
   }
   async bind(): Promise<number> {
     await new Promise<void>((r) => this.sock.bind(0, '127.0.0.1', () => r()));
+    this.sock.unref(); // a failing test must not hang the run on an open socket
     return this.sock.address().port;
   }
   raw(text: string | Buffer): void {

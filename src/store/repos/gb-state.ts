@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { parseGbId } from '../../core/gbid.js';
-import type { DB } from '../schema.js';
+import type { ChannelsTable, DB } from '../schema.js';
 
 /** One catalog item as the GB/T 28181 layer hands it over (already decoded from MANSCDP). */
 export interface CatalogEntry {
@@ -59,12 +59,14 @@ export class GbStateRepo {
     await this.db.updateTable('channels').set({ online: online ? 1 : 0, status: online ? 'ON' : 'OFF', updated_at: now }).where('id', '=', id).execute();
   }
 
-  /** Keepalive times batched: one statement per chunk instead of one write per keepalive. */
-  async flushKeepalives(entries: [string, string][]): Promise<void> {
-    if (!entries.length) return;
-    await this.db.transaction().execute(async (tx) => {
-      for (const [id, at] of entries) await tx.updateTable('devices').set({ last_keepalive_at: at }).where('id', '=', id).execute();
-    });
+  /**
+   * Keepalive times, batched: one UPDATE per 500 devices with the newest time of the batch (the exact second lives in
+   * memory; the database copy is for restarts and reports).
+   */
+  async flushKeepalives(ids: string[], at: string): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db.updateTable('devices').set({ last_keepalive_at: at }).where('id', 'in', ids.slice(i, i + 500)).execute();
+    }
   }
 
   /** Devices whose registration had not expired when the process stopped (restart recovery). */
@@ -92,6 +94,12 @@ export class GbStateRepo {
     let orgs = 0;
     await this.db.transaction().execute(async (tx) => {
       const knownOrgs = new Set((await tx.selectFrom('orgs').select('id').execute()).map((r) => r.id));
+      const existingIds = new Set<string>();
+      const ids = entries.map((e) => e.id);
+      for (let i = 0; i < ids.length; i += 500) {
+        for (const r of await tx.selectFrom('channels').select('id').where('id', 'in', ids.slice(i, i + 500)).execute()) existingIds.add(r.id);
+      }
+      const inserts: Insertable<ChannelsTable>[] = [];
       for (const e of entries) {
         const type = parseGbId(e.id)?.typeCode ?? '';
         if (ORG_TYPES[type]) {
@@ -125,19 +133,18 @@ export class GbStateRepo {
             ? { longitude: e.longitude, latitude: e.latitude }
             : {}),
         };
-        const existing = await tx.selectFrom('channels').select(['device_id']).where('id', '=', e.id).executeTakeFirst();
-        if (existing) {
+        if (existingIds.has(e.id)) {
           await tx.updateTable('channels').set(common).where('id', '=', e.id).execute();
           updated++;
         } else {
           const orgId = [e.parentId, e.businessGroupId, e.civilCode].find((x) => x && knownOrgs.has(x)) ?? null;
-          await tx
-            .insertInto('channels')
-            .values({ id: e.id, device_id: deviceId, name: e.name || e.id, org_id: orgId, install_address: e.address ?? null, capabilities: JSON.stringify({ ptz: e.ptzType === 1 || e.ptzType === 4 }), sensitive: 0, created_at: now, ...common })
-            .execute();
+          inserts.push({ id: e.id, device_id: deviceId, name: e.name || e.id, org_id: orgId, install_address: e.address ?? null, capabilities: JSON.stringify({ ptz: e.ptzType === 1 || e.ptzType === 4 }), sensitive: 0, created_at: now, ...common });
+          existingIds.add(e.id);
           added++;
         }
       }
+      // New channels in multi-row inserts (a register storm adds 100,000 of them).
+      for (let i = 0; i < inserts.length; i += 50) await tx.insertInto('channels').values(inserts.slice(i, i + 50)).execute();
       await tx.updateTable('devices').set({ catalog_at: now }).where('id', '=', deviceId).execute();
     });
     return { added, updated, orgs };
