@@ -73,6 +73,8 @@ export interface DeviceContext {
   onStateChange?: (dev: SimDevice, from: DeviceState, to: DeviceState) => void;
   /** Window of MANSCDP answer MESSAGEs in flight per query. */
   answerWindow: number;
+  /** True while per-device info/warn lines are still within the rate limit. */
+  logBudget: () => boolean;
 }
 
 interface Subscription {
@@ -226,7 +228,9 @@ export class SimDevice {
     this.setState('failed');
     this.failures++;
     const delayS = Math.min(MAX_BACKOFF_S, 5 * 2 ** Math.min(this.failures - 1, 10)) * jitter(0.5, 1);
-    this.ctx.log[level]({ device: this.id, retryInS: Math.round(delayS) }, reason);
+    // thousands of devices failing at once (wrong password, platform down) would flood the log: a few lines a second
+    const lvl = level === 'debug' || this.ctx.logBudget() ? level : 'debug';
+    this.ctx.log[lvl]({ device: this.id, retryInS: Math.round(delayS) }, reason);
     this.regTimer = setTimeout(() => void this.registerNow(), delayS * 1000);
   }
 
@@ -298,7 +302,7 @@ export class SimDevice {
         }
         // An error answer means the platform no longer knows us (restarted, or dropped us): register again now.
         this.ctx.counters.keepaliveErrors++;
-        this.ctx.log.info({ device: this.id, status: res.status }, 'keepalive refused; registering again');
+        if (this.ctx.logBudget()) this.ctx.log.info({ device: this.id, status: res.status }, 'keepalive refused; registering again');
         this.stopKeepalive();
         void this.registerNow();
       },
@@ -307,7 +311,7 @@ export class SimDevice {
         this.ctx.counters.keepaliveErrors++;
         if (!(e instanceof SipTimeoutError)) return;
         if (++this.kaMisses >= 3) {
-          this.ctx.log.info({ device: this.id }, '3 keepalives unanswered; registering again');
+          if (this.ctx.logBudget()) this.ctx.log.info({ device: this.id }, '3 keepalives unanswered; registering again');
           this.kaMisses = 0;
           this.stopKeepalive();
           this.setState('registering');

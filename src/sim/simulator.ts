@@ -120,6 +120,7 @@ export class Simulator extends EventEmitter {
       onInvite: this.hooks.onInvite,
       onStateChange: (d, from, to) => this.stateChanged(d, from, to),
       answerWindow: 4,
+      logBudget: () => this.logBudget(),
     };
     this.startedAt = Date.now();
     if (o.transport === 'udp') {
@@ -177,6 +178,26 @@ export class Simulator extends EventEmitter {
       const chans = d.channelIds();
       d.raiseAlarm(chans[Math.floor(Math.random() * chans.length)]).catch((e: Error) => this.log.debug({ device: d.id, err: e.message }, 'alarm not delivered'));
     }, this.opts.alarmEvery * 1000);
+  }
+
+  private logWindow = { second: 0, lines: 0, suppressed: 0 };
+
+  /** At most 10 per-device info/warn lines a second; the rest go to debug, counted in one summary line. */
+  private logBudget(): boolean {
+    const w = this.logWindow;
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== w.second) {
+      if (w.suppressed) this.log.info({ lines: w.suppressed }, 'more per-device lines at debug level');
+      w.second = second;
+      w.lines = 0;
+      w.suppressed = 0;
+    }
+    if (w.lines < 10) {
+      w.lines++;
+      return true;
+    }
+    w.suppressed++;
+    return false;
   }
 
   private stateChanged(d: SimDevice, from: DeviceState, to: DeviceState): void {
