@@ -99,6 +99,7 @@ async function main() {
   console.log(`\n=== register storm: ${N} devices × ${M} channels over ${a.transport} ===`);
   console.log(`all registered: ${registeredAt ? ((registeredAt - t0) / 1000).toFixed(1) : 'NO'} s; all catalogued: ${cataloguedAt ? ((cataloguedAt - t0) / 1000).toFixed(1) : 'NO'} s (goal 60 s → ratio ${(stormS / 60).toFixed(2)})`);
   console.log(`server CPU during storm: ${stormCpu.toFixed(1)} s = ${((stormCpu / stormS) * 100).toFixed(0)} % of one core; worst event-loop delay ${stStorm.eventLoop?.maxMs} ms (limit 200 → ratio ${(stStorm.eventLoop?.maxMs / 200).toFixed(2)}), p99 ${stStorm.eventLoop?.p99Ms} ms`);
+  console.log(`SIP messages: ${stStorm.sip?.received} received, ${stStorm.sip?.sent} sent = ${((stStorm.sip?.received + stStorm.sip?.sent) / N).toFixed(1)} per device; ${((stormCpu * 1000) / N).toFixed(2)} ms server CPU per device`);
   console.log(`memory: ${rss0.toFixed(0)} MB idle → ${rss1.toFixed(0)} MB = ${(((rss1 - rss0) * 1024) / N).toFixed(1)} KB per device (${N * M} channels)`);
   console.log(`steady state (keepalive ${a.keepalive} s): ${(steadyCpu * 100).toFixed(2)} % of one core (goal < 5 % → ratio ${(steadyCpu / 0.05).toFixed(2)}); idle reference ${(idleCpu * 100).toFixed(2)} %; event-loop max ${stSteady.eventLoop?.maxMs} ms; online ${stSteady.online}`);
   await sim.stop();

@@ -3,6 +3,37 @@ import type { CatalogEntry } from '../store/repos/gb-state.js';
 import type { GbDeps } from './context.js';
 import type { DeviceJournal } from './device-journal.js';
 
+/**
+ * What each device last reported per channel. A device usually sends its whole catalog twice on registration (the
+ * Catalog answer, then a NOTIFY when we subscribe) and again after every re-registration: unchanged items skip the
+ * database. Forgotten per channel on state events and per device when it goes offline.
+ */
+export class CatalogCache {
+  private readonly byDevice = new Map<string, Map<string, string>>();
+
+  changed(deviceId: string, entries: CatalogEntry[]): CatalogEntry[] {
+    let seen = this.byDevice.get(deviceId);
+    if (!seen) this.byDevice.set(deviceId, (seen = new Map()));
+    const out: CatalogEntry[] = [];
+    for (const e of entries) {
+      const h = JSON.stringify(e);
+      if (seen.get(e.id) !== h) out.push(e);
+    }
+    return out;
+  }
+
+  remember(deviceId: string, entries: CatalogEntry[]): void {
+    let seen = this.byDevice.get(deviceId);
+    if (!seen) this.byDevice.set(deviceId, (seen = new Map()));
+    for (const e of entries) seen.set(e.id, JSON.stringify(e));
+  }
+
+  forget(deviceId: string, channelId?: string): void {
+    if (channelId === undefined) this.byDevice.delete(deviceId);
+    else this.byDevice.get(deviceId)?.delete(channelId);
+  }
+}
+
 export function toEntry(i: CatalogItem): CatalogEntry {
   return {
     id: i.deviceId,
@@ -30,16 +61,22 @@ export function toEntry(i: CatalogItem): CatalogEntry {
  * Catalog changes pushed by the device (NOTIFY or MESSAGE Notify, GB/T 28181-2016 §9.6.3):
  * ADD/UPDATE upsert, DEL removes, ON/OFF/VLOST/DEFECT change the channel state. Each change is logged and pushed.
  */
-export async function applyCatalogEvents(deps: GbDeps, journal: DeviceJournal, deviceId: string, items: CatalogItem[]): Promise<void> {
+export async function applyCatalogEvents(deps: GbDeps, journal: DeviceJournal, cache: CatalogCache, deviceId: string, items: CatalogItem[]): Promise<void> {
   const now = deps.clock.now().toISOString();
   const withEvent = items.filter((i) => i.deviceId).map((i) => ({ it: i, ev: (i.event ?? 'UPDATE').toUpperCase() }));
   // ADD/UPDATE in one transaction: a subscription NOTIFY often carries the whole catalog.
-  const upserts = withEvent.filter((x) => x.ev === 'ADD' || x.ev === 'UPDATE');
-  if (upserts.length) await deps.store.gb.applyCatalog(deviceId, upserts.map((x) => toEntry(x.it)), now);
+  const upserts = cache.changed(deviceId, withEvent.filter((x) => x.ev === 'ADD' || x.ev === 'UPDATE').map((x) => toEntry(x.it)));
+  if (upserts.length) {
+    await deps.store.gb.applyCatalog(deviceId, upserts, now);
+    cache.remember(deviceId, upserts);
+  }
+  const changedIds = new Set(upserts.map((e) => e.id));
   const orgs = await deps.store.gb.channelOrgs(withEvent.map((x) => x.it.deviceId));
   for (const { it, ev } of withEvent) {
     const id = it.deviceId;
     const channel = { id, orgId: orgs.get(id) ?? null };
+    if (ev !== 'ADD' && ev !== 'UPDATE') cache.forget(deviceId, id);
+    else if (!changedIds.has(id)) continue; // nothing new: no event either
     if (ev === 'DEL') {
       if (await deps.store.gb.deleteChannel(deviceId, id)) {
         journal.log(deviceId, 'channel.deleted', 'info', `catalog DEL ${id}`, id);

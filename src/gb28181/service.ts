@@ -3,7 +3,7 @@ import { Limiter } from '../core/limiter.js';
 import { buildQuery, buildResultResponse, decodeManscdp, encodeManscdp, ManscdpError, parseCatalog, parseRecordInfo, type ManscdpMessage, type XmlObject } from '../lib/manscdp/index.js';
 import { userOf } from '../lib/sip/index.js';
 import type { IncomingRequest } from '../sip/endpoint.js';
-import { applyCatalogEvents, toEntry } from './catalog-sync.js';
+import { applyCatalogEvents, CatalogCache, toEntry } from './catalog-sync.js';
 import type { GbDeps } from './context.js';
 import { DeviceJournal } from './device-journal.js';
 import { handleNotifyBody } from './notifications.js';
@@ -33,6 +33,7 @@ export class GbService {
   private readonly afterRegister = new Limiter(256);
   private readonly quietLog = new Map<string, number>();
   private stopped = false;
+  private readonly catalogCache = new CatalogCache();
 
   constructor(private readonly deps: GbDeps) {
     this.journal = new DeviceJournal(deps);
@@ -42,7 +43,10 @@ export class GbService {
       registered: (id, fresh) => {
         if (fresh) void this.afterRegister.run(() => this.onboard(id)).catch(() => undefined);
       },
-      unregistered: (id) => this.subscriptions.drop(id),
+      unregistered: (id) => {
+        this.subscriptions.drop(id);
+        this.catalogCache.forget(id);
+      },
     });
     this.presence = new Presence(deps, this.registry, this.journal, (id, why) => this.goOffline(id, why, true));
     deps.endpoint.onRequest((r) => void this.route(r));
@@ -59,12 +63,14 @@ export class GbService {
     this.presence.stop();
     this.subscriptions.stopAll();
     await this.presence.flush();
+    await this.journal.flush();
   }
 
   /** Offline by keepalive loss keeps the session (a late keepalive revives it); expiry and unregister drop it. */
   async goOffline(deviceId: string, why: string, keepSession: boolean): Promise<void> {
     const s = this.registry.get(deviceId);
     if (!s) return;
+    this.catalogCache.forget(deviceId);
     if (keepSession && !why.startsWith('registration expired')) {
       s.online = false;
       await this.deps.store.gb.setDeviceOnline(deviceId, false, this.deps.clock.now().toISOString());
@@ -180,14 +186,16 @@ export class GbService {
   async refreshCatalog(deviceId: string): Promise<{ total: number; complete: boolean; added: number; updated: number; orgs: number }> {
     const r = await this.query(deviceId, 'Catalog', undefined, { timeoutMs: 30_000 });
     const entries = (r.items as Parameters<typeof toEntry>[0][]).filter((i) => i.deviceId).map(toEntry);
-    const applied = await this.deps.store.gb.applyCatalog(deviceId, entries, this.deps.clock.now().toISOString());
-    this.journal.log(deviceId, 'catalog.synced', r.complete ? 'info' : 'warn', `${entries.length}/${r.sumNum ?? entries.length} items${r.complete ? '' : ' (incomplete)'}: ${applied.added} new, ${applied.updated} updated, ${applied.orgs} orgs`);
+    const changed = this.catalogCache.changed(deviceId, entries);
+    const applied = await this.deps.store.gb.applyCatalog(deviceId, changed, this.deps.clock.now().toISOString());
+    this.catalogCache.remember(deviceId, changed);
+    this.journal.log(deviceId, 'catalog.synced', r.complete ? 'info' : 'warn', `${entries.length}/${r.sumNum ?? entries.length} items${r.complete ? '' : ' (incomplete)'}: ${applied.added} new, ${applied.updated} updated, ${entries.length - changed.length} unchanged, ${applied.orgs} orgs`);
     this.journal.push('device.catalog', deviceId, { id: deviceId, ...applied });
     return { total: entries.length, complete: r.complete, ...applied };
   }
 
   async applyCatalogNotify(deviceId: string, m: ManscdpMessage): Promise<void> {
-    await applyCatalogEvents(this.deps, this.journal, deviceId, parseCatalog(m).items);
+    await applyCatalogEvents(this.deps, this.journal, this.catalogCache, deviceId, parseCatalog(m).items);
   }
 
   /** The answer body of a single-message query, without the envelope fields. */

@@ -94,6 +94,7 @@ describe('signalling edge cases (bad input, spoofing, presence)', () => {
     assert.equal((await d.next())?.status, 200);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal((await dev(d.id)).online, true);
+    await t.platform.gb!.journal.flush();
     const log = (await t.app.inject({ url: `/api/v1/logs/device?deviceId=${d.id}`, headers: t.admin })).json();
     assert.deepEqual(
       log.items.map((l: { event: string }) => l.event).filter((e: string) => e.startsWith('device.o')),
@@ -117,6 +118,7 @@ describe('signalling edge cases (bad input, spoofing, presence)', () => {
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(got[0]?.status, 403);
     tcp.destroy();
+    await t.platform.gb!.journal.flush();
     const log = (await t.app.inject({ url: `/api/v1/logs/device?deviceId=${real.id}&event=message.spoofed`, headers: t.admin })).json();
     assert.equal(log.total, 1);
     real.raw(real.keepalive(10));

@@ -41,6 +41,7 @@ describe('GB/T 28181 device signalling with sipp as the device', () => {
     assert.equal(alarms.total, 1);
     assert.equal(alarms.items[0].channelId, ch[0]);
     assert.equal(alarms.items[0].priority, 1);
+    await t.platform.gb!.journal.flush();
     const log = (await t.app.inject({ url: `/api/v1/logs/device?deviceId=${dev}&pageSize=50`, headers: t.admin })).json();
     const events = log.items.map((l: { event: string }) => l.event);
     assert.ok(events.includes('device.online'), events.join());
@@ -53,6 +54,7 @@ describe('GB/T 28181 device signalling with sipp as the device', () => {
     assert.equal(r.code, 0, `sipp failed:\n${r.output}\n${r.errors}`);
     const d = (await t.app.inject({ url: `/api/v1/devices/${dev}`, headers: t.admin })).json();
     assert.equal(d.port, port);
+    await t.platform.gb!.journal.flush();
     const log = (await t.app.inject({ url: `/api/v1/logs/device?deviceId=${dev}&event=device.moved`, headers: t.admin })).json();
     assert.equal(log.total, 1);
   });
@@ -83,6 +85,7 @@ describe('GB/T 28181 device signalling with sipp as the device', () => {
     const r = await runSipp({ server: `127.0.0.1:${t.platform.sipPort}`, scenario: 'device-main.xml', localPort: port, ooc: 'device-ooc-mute.xml', vars: vars({ dev: '35020000001320000066' }), auth: auth('35020000001320000066', 'wrongpass'), timeoutS: 5 });
     assert.notEqual(r.code, 0);
     assert.match(r.errors + r.output, /403/);
+    await t.platform.gb!.journal.flush();
     const log = (await t.app.inject({ url: `/api/v1/logs/device?deviceId=35020000001320000066&event=register.failed`, headers: t.admin })).json();
     assert.equal(log.total, 1);
   });

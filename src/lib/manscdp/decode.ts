@@ -13,8 +13,11 @@ export const MAX_DEPTH = 32;
 
 const ROOTS: Record<string, ManscdpRoot> = { query: 'Query', response: 'Response', notify: 'Notify', control: 'Control' };
 
+let shared: XMLParser | undefined;
+
+/** One parser for the process: it keeps no state between documents, and building one per body showed in storm profiles. */
 function parser(): XMLParser {
-  return new XMLParser({
+  return (shared ??= new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '@_',
     textNodeName: '#text',
@@ -28,7 +31,7 @@ function parser(): XMLParser {
     maxNestedTags: MAX_DEPTH,
     // Lists are always arrays, even with one Item (DeviceList, RecordList, PresetList, Alarmstatus …).
     isArray: (name: string, _path: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute && name.toLowerCase() === 'item',
-  });
+  }));
 }
 
 /** Copies the parser's output into fresh plain objects with entities decoded in text and attribute values. */

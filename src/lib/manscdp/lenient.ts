@@ -33,10 +33,15 @@ function fixTag(tag: string): string {
  * CDATA and processing instructions are left as they are. DOCTYPE (and so entity expansion) is refused: no MANSCDP
  * body has one. Linear in the input.
  */
+/** Anything `repairXml` would change: a `&`, a `<` not starting markup, `</ x`, or `=` followed by an unquoted value. */
+const MAY_NEED_REPAIR = /&|<(?![A-Za-z_:/!?])|<\/\s|=[ \t\r\n]*[^\s"']/;
+
 export function repairXml(input: string): string {
   const text = trimEnds(input);
   if (text === '') throw new ManscdpError('EMPTY', 'body is empty');
   if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw new ManscdpError('XML_INVALID', 'DOCTYPE/ENTITY declarations are not allowed');
+  // Most bodies are clean; the character-by-character pass below is only for those that are not.
+  if (!MAY_NEED_REPAIR.test(text)) return text;
   const out: string[] = [];
   const n = text.length;
   let i = 0;

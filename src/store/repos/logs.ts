@@ -117,6 +117,15 @@ export class LogRepo {
       .execute();
   }
 
+  async appendDevices(entries: DeviceLogEntry[]): Promise<void> {
+    for (let i = 0; i < entries.length; i += 100) {
+      await this.db
+        .insertInto('device_logs')
+        .values(entries.slice(i, i + 100).map((e) => ({ at: e.at, device_id: e.deviceId, channel_id: e.channelId ?? null, event: e.event, level: e.level, detail: e.detail ?? null })))
+        .execute();
+    }
+  }
+
   async appendAlarm(e: AlarmLogEntry): Promise<void> {
     await this.db
       .insertInto('alarm_logs')
