@@ -11,7 +11,9 @@ interface Sub {
   timer?: NodeJS.Timeout;
 }
 
-const EVENTS = ['Catalog', 'Alarm'] as const;
+const EVENTS = ['Catalog', 'Alarm', 'MobilePosition'] as const;
+/** Mobile transmission devices (type 138) report positions; others are not asked (most would refuse). */
+const eventsFor = (deviceId: string) => EVENTS.filter((e) => e !== 'MobilePosition' || deviceId.slice(10, 13) === '138');
 const EXPIRES = 3600;
 
 /**
@@ -28,7 +30,7 @@ export class Subscriptions {
   ) {}
 
   ensure(deviceId: string): void {
-    for (const ev of EVENTS) void this.subscribe(deviceId, ev);
+    for (const ev of eventsFor(deviceId)) void this.subscribe(deviceId, ev);
   }
 
   private async subscribe(deviceId: string, event: (typeof EVENTS)[number]): Promise<void> {
@@ -46,7 +48,7 @@ export class Subscriptions {
       return;
     }
     const sn = this.queries.nextSn();
-    const extra = event === 'Alarm' ? { StartAlarmPriority: 0, EndAlarmPriority: 0, AlarmMethod: 0 } : undefined;
+    const extra = event === 'Alarm' ? { StartAlarmPriority: 0, EndAlarmPriority: 0, AlarmMethod: 0 } : event === 'MobilePosition' ? { Interval: 5 } : undefined;
     const headers = this.outbound.headersFor(s, 'SUBSCRIBE', { Event: `${event};id=${sn}`, Expires: String(EXPIRES), 'Content-Type': MANSCDP_TYPE, Contact: `<sip:${this.deps.settings.sipId}@${this.deps.endpoint.transport.local.address}:${this.deps.endpoint.transport.local.port}>` }, sub.callId, sub.fromTag, sub.cseq++);
     try {
       await this.outbound.expectOk(deviceId, 'SUBSCRIBE', () =>

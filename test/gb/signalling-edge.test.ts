@@ -213,7 +213,10 @@ describe('signalling edge cases (bad input, spoofing, presence)', () => {
     assert.equal(left.statusCode, 204, left.body);
     const preset = await t.app.inject({ method: 'POST', url: `/api/v1/channels/${ch}/presets`, headers: t.admin, payload: { action: 'set', index: 1 } });
     assert.equal(preset.statusCode, 204, preset.body);
+    const cruise = await t.app.inject({ method: 'POST', url: `/api/v1/channels/${ch}/cruise`, headers: t.admin, payload: { action: 'start', group: 1 } });
+    assert.equal(cruise.statusCode, 204, cruise.body);
     const bodies = d.requests.map((b) => b.toString('latin1'));
+    assert.match(bodies[2], /<PTZCmd>A50F0188010000[0-9A-F]{2}<\/PTZCmd>/, 'cruise start: instruction 88H, group 1');
     assert.ok(bodies[0].includes('<CmdType>DeviceControl</CmdType>') && bodies[0].includes(`<DeviceID>${ch}</DeviceID>`), bodies[0]);
     assert.match(bodies[0], /<PTZCmd>A50F01021F0000D6<\/PTZCmd>/, 'left at speed 0x1F as published');
     assert.match(bodies[1], /<PTZCmd>A50F018100010037<\/PTZCmd>/, 'set preset 1 as published');

@@ -166,6 +166,71 @@ export async function gbRoutes(root: FastifyInstance, deps: ApiDeps): Promise<vo
   );
 
   api.post(
+    '/channels/:id/cruise',
+    {
+      schema: {
+        tags: ['gb28181'],
+        params: IdParam,
+        body: Type.Object(
+          {
+            action: Type.Union(['add', 'delete', 'speed', 'dwell', 'start', 'stop'].map((a) => Type.Literal(a))),
+            group: Type.Integer({ minimum: 0, maximum: 255 }),
+            preset: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+            speed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4095 })),
+            seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 4095 })),
+          },
+          Closed,
+        ),
+        summary: 'Cruise (巡航): add/delete point, speed, dwell, start; stop = PTZ stop (GB/T 28181-2016 §A.3.5)',
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      assertPermission(p, 'ptz.control');
+      const ch = await deps.access.visibleChannel(p, req.params.id);
+      const b = req.body;
+      const cmd: PtzCommand =
+        b.action === 'stop'
+          ? {}
+          : b.action === 'add' || b.action === 'delete'
+            ? { kind: 'cruise', action: b.action, group: b.group, preset: b.preset ?? 0 }
+            : b.action === 'speed'
+              ? { kind: 'cruise', action: 'speed', group: b.group, speed: b.speed ?? 0 }
+              : b.action === 'dwell'
+                ? { kind: 'cruise', action: 'dwell', group: b.group, seconds: b.seconds ?? 0 }
+                : { kind: 'cruise', action: 'start', group: b.group };
+      await gb().control(ch.deviceId, ch.id, { PTZCmd: encodePtz(cmd) });
+      await audit(deps, req, { action: `ptz.cruise.${b.action}`, targetType: 'channel', targetId: ch.id, detail: JSON.stringify(b) });
+      return reply.status(204).send();
+    },
+  );
+
+  api.post(
+    '/channels/:id/scan',
+    {
+      schema: {
+        tags: ['gb28181'],
+        params: IdParam,
+        body: Type.Object(
+          { action: Type.Union(['start', 'left', 'right', 'speed', 'stop'].map((a) => Type.Literal(a))), group: Type.Integer({ minimum: 0, maximum: 255 }), speed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4095 })) },
+          Closed,
+        ),
+        summary: 'Auto scan (扫描): start, set left/right boundary, speed; stop = PTZ stop (§A.3.6)',
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      assertPermission(p, 'ptz.control');
+      const ch = await deps.access.visibleChannel(p, req.params.id);
+      const b = req.body;
+      const cmd: PtzCommand = b.action === 'stop' ? {} : b.action === 'speed' ? { kind: 'scan', action: 'speed', group: b.group, speed: b.speed ?? 0 } : { kind: 'scan', action: b.action, group: b.group };
+      await gb().control(ch.deviceId, ch.id, { PTZCmd: encodePtz(cmd) });
+      await audit(deps, req, { action: `ptz.scan.${b.action}`, targetType: 'channel', targetId: ch.id, detail: JSON.stringify(b) });
+      return reply.status(204).send();
+    },
+  );
+
+  api.post(
     '/channels/:id/home-position',
     { schema: { tags: ['gb28181'], params: IdParam, body: Type.Object({ enabled: Type.Boolean(), resetTime: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400 })), presetIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })) }, Closed) } },
     async (req, reply) => {
