@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import { likePattern, pageBounds, toCount, type Page, type PageQuery } from '../paging.js';
-import type { DB } from '../schema.js';
+import type { AlarmLogsTable, DB, DeviceLogsTable, UserLogsTable } from '../schema.js';
 
 export interface UserLogEntry {
   at: string;
@@ -58,6 +58,21 @@ export interface LogFilter extends PageQuery {
   event?: string;
   level?: string;
   type?: string;
+}
+
+/** `lower(coalesce(col, '')) LIKE %text%` over several columns, OR-ed (search box of the log pages). */
+function textMatch(columns: string[], text: string) {
+  const p = likePattern(text);
+  return (eb: ExpressionBuilder<DB, keyof DB>) => eb.or(columns.map((c) => sql<boolean>`lower(coalesce(${sql.ref(c)}, '')) like ${p} escape '\\'`));
+}
+
+/** Count, then the page (newest first) or everything (exports). */
+async function fetchPage<R>(q: { select: any; selectAll: any }, f: LogFilter, limitAll: boolean): Promise<{ rows: R[]; total: number; page: number; pageSize: number }> {
+  const { page, pageSize, offset } = pageBounds(f);
+  const [{ n }] = await q.select((eb: ExpressionBuilder<DB, keyof DB>) => eb.fn.countAll().as('n')).execute();
+  let rows = q.selectAll().orderBy('id', 'desc');
+  if (!limitAll) rows = rows.limit(pageSize).offset(offset);
+  return { rows: (await rows.execute()) as R[], total: toCount(n), page, pageSize };
 }
 
 const GENESIS = '0'.repeat(64);
@@ -144,7 +159,6 @@ export class LogRepo {
   }
 
   async queryUser(f: LogFilter, limitAll = false): Promise<Page<UserLog>> {
-    const { page, pageSize, offset } = pageBounds(f);
     let q = this.db.selectFrom('user_logs');
     if (f.from) q = q.where('at', '>=', f.from);
     if (f.to) q = q.where('at', '<=', f.to);
@@ -152,21 +166,9 @@ export class LogRepo {
     if (f.username) q = q.where('username', '=', f.username);
     if (f.action) q = q.where('action', '=', f.action);
     if (f.result) q = q.where('result', '=', f.result);
-    if (f.q) {
-      const p = likePattern(f.q);
-      q = q.where((eb) =>
-        eb.or([
-          sql<boolean>`lower(coalesce(detail, '')) like ${p} escape '\\'`,
-          sql<boolean>`lower(coalesce(target_id, '')) like ${p} escape '\\'`,
-          sql<boolean>`lower(coalesce(username, '')) like ${p} escape '\\'`,
-          sql<boolean>`lower(coalesce(ip, '')) like ${p} escape '\\'`,
-        ]),
-      );
-    }
-    const [{ n }] = await q.select((eb) => eb.fn.countAll().as('n')).execute();
-    let rows = q.selectAll().orderBy('id', 'desc');
-    if (!limitAll) rows = rows.limit(pageSize).offset(offset);
-    const items = (await rows.execute()).map((r) => ({
+    if (f.q) q = q.where(textMatch(['detail', 'target_id', 'username', 'ip'], f.q));
+    const { rows, ...rest } = await fetchPage<Selectable<UserLogsTable>>(q, f, limitAll);
+    const items = rows.map((r) => ({
       id: Number(r.id),
       at: r.at,
       userId: r.user_id,
@@ -178,27 +180,19 @@ export class LogRepo {
       ip: r.ip,
       result: r.result as 'ok' | 'fail',
     }));
-    return { items, total: toCount(n), page, pageSize };
+    return { items, ...rest };
   }
 
   async queryDevice(f: LogFilter, limitAll = false): Promise<Page<DeviceLog>> {
-    const { page, pageSize, offset } = pageBounds(f);
     let q = this.db.selectFrom('device_logs');
     if (f.from) q = q.where('at', '>=', f.from);
     if (f.to) q = q.where('at', '<=', f.to);
     if (f.deviceId) q = q.where('device_id', '=', f.deviceId);
     if (f.event) q = q.where('event', '=', f.event);
     if (f.level) q = q.where('level', '=', f.level);
-    if (f.q) {
-      const p = likePattern(f.q);
-      q = q.where((eb) =>
-        eb.or([sql<boolean>`lower(coalesce(detail, '')) like ${p} escape '\\'`, sql<boolean>`lower(coalesce(device_id, '')) like ${p} escape '\\'`]),
-      );
-    }
-    const [{ n }] = await q.select((eb) => eb.fn.countAll().as('n')).execute();
-    let rows = q.selectAll().orderBy('id', 'desc');
-    if (!limitAll) rows = rows.limit(pageSize).offset(offset);
-    const items = (await rows.execute()).map((r) => ({
+    if (f.q) q = q.where(textMatch(['detail', 'device_id'], f.q));
+    const { rows, ...rest } = await fetchPage<Selectable<DeviceLogsTable>>(q, f, limitAll);
+    const items = rows.map((r) => ({
       id: Number(r.id),
       at: r.at,
       deviceId: r.device_id,
@@ -207,26 +201,18 @@ export class LogRepo {
       level: r.level as DeviceLog['level'],
       detail: r.detail,
     }));
-    return { items, total: toCount(n), page, pageSize };
+    return { items, ...rest };
   }
 
   async queryAlarm(f: LogFilter, limitAll = false): Promise<Page<AlarmLog>> {
-    const { page, pageSize, offset } = pageBounds(f);
     let q = this.db.selectFrom('alarm_logs');
     if (f.from) q = q.where('at', '>=', f.from);
     if (f.to) q = q.where('at', '<=', f.to);
     if (f.deviceId) q = q.where('device_id', '=', f.deviceId);
     if (f.type) q = q.where('alarm_type', '=', f.type);
-    if (f.q) {
-      const p = likePattern(f.q);
-      q = q.where((eb) =>
-        eb.or([sql<boolean>`lower(coalesce(description, '')) like ${p} escape '\\'`, sql<boolean>`lower(coalesce(device_id, '')) like ${p} escape '\\'`]),
-      );
-    }
-    const [{ n }] = await q.select((eb) => eb.fn.countAll().as('n')).execute();
-    let rows = q.selectAll().orderBy('id', 'desc');
-    if (!limitAll) rows = rows.limit(pageSize).offset(offset);
-    const items = (await rows.execute()).map((r) => ({
+    if (f.q) q = q.where(textMatch(['description', 'device_id'], f.q));
+    const { rows, ...rest } = await fetchPage<Selectable<AlarmLogsTable>>(q, f, limitAll);
+    const items = rows.map((r) => ({
       id: Number(r.id),
       at: r.at,
       deviceId: r.device_id,
@@ -241,7 +227,7 @@ export class LogRepo {
       ackedAt: r.acked_at,
       ackComment: r.ack_comment,
     }));
-    return { items, total: toCount(n), page, pageSize };
+    return { items, ...rest };
   }
 
   /** Walks the user-log chain; the first kept row may follow rows removed by retention. */
