@@ -32,6 +32,8 @@ export class SipTimeoutError extends Error {
 }
 
 interface ClientTx {
+  /** INVITE client transactions keep the request and peer to ACK a failure (§17.1.1.3). */
+  invite?: { req: SipRequest; peer: Peer };
   resolve(r: SipResponse): void;
   reject(e: Error): void;
   timer?: NodeJS.Timeout;
@@ -95,6 +97,8 @@ export function newCallId(): string {
 export class SipEndpoint {
   private readonly clientTx = new Map<string, ClientTx>();
   private readonly serverTx = new Map<string, ServerTx>();
+  /** ACKs sent for 2xx answers, kept 32 s to answer a repeated 2xx. */
+  private readonly acks = new Map<string, { peer: Peer; buf: Buffer; expires: number }>();
   private requestHandler: (r: IncomingRequest) => void = (r) => r.reply(501);
   private readonly sweeper: NodeJS.Timeout;
   /** Counters for stats and benches. */
@@ -127,6 +131,7 @@ export class SipEndpoint {
   private sweep(): void {
     const now = Date.now();
     for (const [k, tx] of this.serverTx) if (tx.expires < now) this.serverTx.delete(k);
+    for (const [k, a] of this.acks) if (a.expires < now) this.acks.delete(k);
   }
 
   private send(peer: Peer, m: SipMessage): Buffer {
@@ -175,14 +180,24 @@ export class SipEndpoint {
     const branch = parseVia(via).params.branch;
     const key = `${branch}:${parseCSeq(cseq).method}`;
     const tx = this.clientTx.get(key);
-    if (!tx) return; // late or stray: ignored safely
+    if (!tx) {
+      // A 2xx to INVITE repeated because our ACK was lost: ACK again (RFC 3261 §13.2.2.4).
+      if (msg.status >= 200 && msg.status < 300 && parseCSeq(cseq).method === 'INVITE') {
+        const ack = this.acks.get(`${msg.headers.get('call-id')}:${parseCSeq(cseq).seq}`);
+        if (ack) this.transport.send(ack.peer, ack.buf);
+      }
+      return; // late or stray: ignored safely
+    }
     if (msg.status < 200) {
+      // §17.1.1.2: a provisional answer stops INVITE retransmissions.
+      if (tx.invite) clearTimeout(tx.timer);
       tx.onProvisional?.(msg);
       return;
     }
     clearTimeout(tx.timer);
     clearTimeout(tx.deadline);
     this.clientTx.delete(key);
+    if (tx.invite && msg.status >= 300) this.ackFailure(tx.invite, msg);
     tx.resolve(msg);
   }
 
@@ -253,9 +268,14 @@ export class SipEndpoint {
     if (!req.headers.has('user-agent')) req.headers.set('User-Agent', this.userAgent);
     const key = `${branch}:${req.method === 'ACK' ? 'ACK' : parseCSeq(req.headers.get('cseq')!).method}`;
     const buf = this.send(peer, req);
-    if (req.method === 'ACK') return Promise.resolve({ kind: 'response', status: 200, reason: 'OK', headers: new SipHeaders(), body: Buffer.alloc(0) });
+    if (req.method === 'ACK') {
+      // ACK for a 2xx is its own transaction-less request (§13.2.2.4); remember it for repeated 2xx.
+      this.acks.set(`${req.headers.get('call-id')}:${parseCSeq(req.headers.get('cseq')!).seq}`, { peer, buf, expires: Date.now() + TRANSACTION_TIMEOUT });
+      return Promise.resolve({ kind: 'response', status: 200, reason: 'OK', headers: new SipHeaders(), body: Buffer.alloc(0) });
+    }
     return new Promise<SipResponse>((resolve, reject) => {
       const tx: ClientTx = {
+        invite: req.method === 'INVITE' ? { req, peer } : undefined,
         resolve,
         reject,
         onProvisional: opts.onProvisional,
@@ -280,6 +300,19 @@ export class SipEndpoint {
       }
       this.clientTx.set(key, tx);
     });
+  }
+
+  /** §17.1.1.3: the transaction ACKs a non-2xx final answer itself, on the INVITE's branch. */
+  private ackFailure(inv: { req: SipRequest; peer: Peer }, res: SipResponse): void {
+    const headers = SipHeaders.from({
+      Via: inv.req.headers.getAll('via')[0],
+      From: inv.req.headers.get('from')!,
+      To: res.headers.get('to') ?? inv.req.headers.get('to')!,
+      'Call-ID': inv.req.headers.get('call-id')!,
+      CSeq: `${parseCSeq(inv.req.headers.get('cseq')!).seq} ACK`,
+      'Max-Forwards': '70',
+    });
+    this.send(inv.peer, { kind: 'request', method: 'ACK', uri: inv.req.uri, headers, body: Buffer.alloc(0) });
   }
 
   get pending(): number {
