@@ -285,7 +285,7 @@ test('refreshes the registration before Expires, answering with the cached chall
     await s.whenAllRegistered(5000);
     const dev = s.deviceIds()[0];
     assert.equal(platform.registerCount, 2); // 401 + authorised
-    await platform.until(() => platform.registrations.get(dev)!.count >= 2, 5000, 'refresh');
+    await platform.until(() => platform.registrations.get(dev)!.count >= 2, 12_000, 'refresh');
     assert.equal(platform.registerCount, 3, 'the refresh carries Authorization at once');
     assert.equal(s.stats().registered, 1);
   } finally {
