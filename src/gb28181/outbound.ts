@@ -38,6 +38,12 @@ export class Outbound {
     return h;
   }
 
+  /** Our Contact as seen from that device (GB/T 28181 devices send NOTIFYs and responses there, not always to the source). */
+  contact(peer: Session['peer']): string {
+    const l = this.deps.endpoint.localFor(peer);
+    return `<sip:${this.deps.settings.sipId}@${l.address}:${l.port}>`;
+  }
+
   requestUri(s: Session): string {
     return `sip:${s.deviceId}@${s.peer.address}:${s.peer.port}`;
   }

@@ -49,7 +49,7 @@ export class Subscriptions {
     }
     const sn = this.queries.nextSn();
     const extra = event === 'Alarm' ? { StartAlarmPriority: 0, EndAlarmPriority: 0, AlarmMethod: 0 } : event === 'MobilePosition' ? { Interval: 5 } : undefined;
-    const headers = this.outbound.headersFor(s, 'SUBSCRIBE', { Event: `${event};id=${sn}`, Expires: String(EXPIRES), 'Content-Type': MANSCDP_TYPE, Contact: `<sip:${this.deps.settings.sipId}@${this.deps.endpoint.transport.local.address}:${this.deps.endpoint.transport.local.port}>` }, sub.callId, sub.fromTag, sub.cseq++);
+    const headers = this.outbound.headersFor(s, 'SUBSCRIBE', { Event: `${event};id=${sn}`, Expires: String(EXPIRES), 'Content-Type': MANSCDP_TYPE, Contact: this.outbound.contact(s.peer) }, sub.callId, sub.fromTag, sub.cseq++);
     try {
       await this.outbound.expectOk(deviceId, 'SUBSCRIBE', () =>
         this.deps.endpoint.request(s.peer, { kind: 'request', method: 'SUBSCRIBE', uri: this.outbound.requestUri(s), headers, body: buildQuery(event, sn, deviceId, extra) }, { timeoutMs: 8000 }),

@@ -1,8 +1,31 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Logger } from '../core/logger.js';
 import { SipStreamFramer } from '../lib/sip/index.js';
 import { peerKey, type Peer, type SipTransport } from '../sip/transport.js';
+
+function ipv4Addrs() {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((i): i is NonNullable<typeof i> => Boolean(i) && i!.family === 'IPv4' && !i!.internal);
+}
+
+function firstLanAddress(): string | undefined {
+  return ipv4Addrs()[0]?.address;
+}
+
+const toInt = (ip: string) => ip.split('.').reduce((n, o) => ((n << 8) | Number(o)) >>> 0, 0);
+
+function sameSubnet(peer: string): string | undefined {
+  if (!net.isIPv4(peer)) return undefined;
+  const p = toInt(peer);
+  for (const i of ipv4Addrs()) {
+    const mask = toInt(i.netmask);
+    if ((toInt(i.address) & mask) === (p & mask)) return i.address;
+  }
+  return undefined;
+}
 
 export interface SipSocketOptions {
   host: string;
@@ -76,7 +99,28 @@ export class SipSockets implements SipTransport {
       this.tcp = tcp;
       this.local.port = (tcp.address() as net.AddressInfo).port;
     }
-    if (this.local.address === '0.0.0.0' || this.local.address === '::') this.local.address = '127.0.0.1';
+    if (this.local.address === '0.0.0.0' || this.local.address === '::') {
+      this.wildcard = true;
+      this.local.address = firstLanAddress() ?? '127.0.0.1';
+    }
+  }
+
+  private wildcard = false;
+  private readonly routeCache = new Map<string, string>();
+
+  /**
+   * Bound to every interface, the right Via/Contact address depends on the peer: loopback peers get 127.0.0.1,
+   * others the local address of the interface whose subnet holds them (else the first LAN address).
+   */
+  localFor(peer: Peer): { address: string; port: number } {
+    if (!this.wildcard) return this.local;
+    let a = this.routeCache.get(peer.address);
+    if (!a) {
+      a = peer.address.startsWith('127.') || peer.address === '::1' ? '127.0.0.1' : (sameSubnet(peer.address) ?? this.local.address);
+      if (this.routeCache.size > 10_000) this.routeCache.clear();
+      this.routeCache.set(peer.address, a);
+    }
+    return { address: a, port: this.local.port };
   }
 
   private deliver(data: Buffer, peer: Peer): void {

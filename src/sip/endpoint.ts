@@ -262,7 +262,7 @@ export class SipEndpoint {
    */
   request(peer: Peer, req: SipRequest, opts: { onProvisional?: (r: SipResponse) => void; timeoutMs?: number } = {}): Promise<SipResponse> {
     const branch = newBranch();
-    const { address, port } = this.transport.local;
+    const { address, port } = this.localFor(peer);
     req.headers.prepend('Via', `SIP/2.0/${peer.transport} ${address}:${port};rport;branch=${branch}`);
     if (!req.headers.has('max-forwards')) req.headers.set('Max-Forwards', '70');
     if (!req.headers.has('user-agent')) req.headers.set('User-Agent', this.userAgent);
@@ -313,6 +313,11 @@ export class SipEndpoint {
       'Max-Forwards': '70',
     });
     this.send(inv.peer, { kind: 'request', method: 'ACK', uri: inv.req.uri, headers, body: Buffer.alloc(0) });
+  }
+
+  /** Where `peer` can reach us: goes into Via and Contact. */
+  localFor(peer: Peer): { address: string; port: number } {
+    return this.transport.localFor?.(peer) ?? this.transport.local;
   }
 
   get pending(): number {

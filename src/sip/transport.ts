@@ -18,6 +18,8 @@ export interface SipTransport {
   onError?(handler: (err: Error, peer: Peer) => void): void;
   /** Address and port to put in Via/Contact. */
   readonly local: { address: string; port: number };
+  /** The address this host is reached at by that peer (a wildcard bind serves several networks). */
+  localFor?(peer: Peer): { address: string; port: number };
   close(): Promise<void>;
 }
 
