@@ -129,6 +129,10 @@ export class GbService {
       this.logOnce(deviceId, 'message.spoofed', `${msg.method} claiming ${deviceId} from ${peer.transport} ${peer.address}:${peer.port}, registered at ${s.peer.address}:${s.peer.port}`);
       return r.reply(403, 'Forbidden (not the registered address)');
     }
+    if (msg.method === 'NOTIFY' && msg.body.length === 0) {
+      // RFC 6665 §4.2.2: a notifier may send an empty initial NOTIFY to confirm the subscription.
+      return r.reply(200);
+    }
     if (isKeepalive(msg.body, deviceId)) {
       // Fast path: keepalives are most of the steady-state traffic (one per device per minute).
       r.reply(200);
