@@ -30,7 +30,7 @@ export class GbService {
   private readonly registrar: Registrar;
   private readonly presence: Presence;
   /** Post-registration work (catalog, info, subscriptions) is queued so a register storm cannot flood devices or the DB. */
-  private readonly afterRegister = new Limiter(256);
+  private readonly afterRegister = new Limiter(64);
   private readonly quietLog = new Map<string, number>();
   private stopped = false;
   private readonly catalogCache = new CatalogCache();

@@ -36,8 +36,15 @@ export function normaliseHeaderName(name: string): string {
   return COMPACT[l] ?? l;
 }
 
+const canonicalCache = new Map<string, string>();
+
 export function canonicalHeaderName(lower: string): string {
-  return CANONICAL[lower] ?? lower.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase());
+  let c = canonicalCache.get(lower);
+  if (c === undefined) {
+    c = CANONICAL[lower] ?? lower.replace(/(^|-)([a-z])/g, (_m, d: string, ch: string) => d + ch.toUpperCase());
+    if (canonicalCache.size < 1000) canonicalCache.set(lower, c);
+  }
+  return c;
 }
 
 /** Headers whose comma-separated values are separate header values (RFC 3261 §7.3.1). */

@@ -23,6 +23,11 @@ export type SipMessage = SipRequest | SipResponse;
 export const MAX_HEADER_BYTES = 16 * 1024;
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+function isAscii(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] > 0x7f) return false;
+  return true;
+}
+
 /** Index of the blank line ending the headers and its length; accepts CRLFCRLF and LF-only devices (LFLF). */
 export function findHeaderEnd(buf: Buffer, from = 0): { at: number; len: number } | undefined {
   for (let i = from; i < buf.length - 1; i++) {
@@ -44,7 +49,9 @@ export function parseSipMessage(buf: Buffer, opts: { stream?: boolean } = {}): S
   const end = findHeaderEnd(buf, start);
   const headEnd = end ? end.at : buf.length;
   if (headEnd - start > MAX_HEADER_BYTES) throw new SipParseError('header block too large', 'TOO_LARGE', 413);
-  const head = buf.subarray(start, headEnd).toString('latin1');
+  const headBytes = buf.subarray(start, headEnd);
+  // Header text is UTF-8 in practice (Subject, display names). Pure-ASCII heads (nearly all) skip the UTF-8 pass.
+  const head = isAscii(headBytes) ? headBytes.toString('latin1') : headBytes.toString('utf8');
   const lines = head.split(/\r?\n/);
   const first = lines.shift() ?? '';
   const headers = new SipHeaders();
@@ -59,8 +66,7 @@ export function parseSipMessage(buf: Buffer, opts: { stream?: boolean } = {}): S
     if (colon <= 0) throw new SipParseError(`malformed header line "${line.slice(0, 80)}"`, 'HEADER');
     const name = line.slice(0, colon).trim();
     if (!/^[A-Za-z0-9!%*_+`'~.-]+$/.test(name)) throw new SipParseError(`bad header name "${name.slice(0, 40)}"`, 'HEADER');
-    // Header text is UTF-8 in practice (Subject, display names); bodies keep their own charset.
-    headers.append(name, Buffer.from(line.slice(colon + 1).trim(), 'latin1').toString('utf8'));
+    headers.append(name, line.slice(colon + 1).trim());
   }
   const bodyStart = end ? end.at + end.len : buf.length;
   const clRaw = headers.get('content-length');

@@ -74,6 +74,13 @@ test('serialises canonically with the right Content-Length; round trip keeps GB1
   assert.ok(parseSipMessage(out).body.equals(body));
 });
 
+test('UTF-8 header text (display names, Subject) is decoded as UTF-8', () => {
+  const raw = Buffer.from('MESSAGE sip:a@b SIP/2.0\r\nFrom: "东门摄像机" <sip:35020000001320000001@3502000000>;tag=1\r\nSubject: 通道一:0\r\nContent-Length: 0\r\n\r\n', 'utf8');
+  const m = parseSipMessage(raw);
+  assert.equal(parseNameAddr(m.headers.get('from')!).displayName, '东门摄像机');
+  assert.equal(m.headers.get('subject'), '通道一:0');
+});
+
 test('responses; multiple Via in one line are split', () => {
   const m = parseSipMessage(Buffer.from('SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP a:1;branch=z9hG4bK1, SIP/2.0/UDP b:2;branch=z9hG4bK2\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n'));
   assert.equal(m.kind, 'response');
