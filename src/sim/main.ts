@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sharpeye-sim: --media file not found: ${opts.media}\n`);
       return 2;
     }
-    log.warn({ media: opts.media }, 'media answers are not implemented yet: INVITE is answered 488');
+    log.warn({ media: opts.media }, 'media answers arrive with the media issue: INVITE is answered 488 for now');
   }
   const sim = new Simulator({ ...opts, log });
   let statsTimer: NodeJS.Timeout | undefined;
