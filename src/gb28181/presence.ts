@@ -34,11 +34,12 @@ export class Presence {
     }
     // Devices marked online whose registration lapsed while we were down are offline now.
     const live = new Set(rows.map((r) => r.id));
-    for (const id of await this.deps.store.gb.allOnlineIds()) {
-      if (!live.has(id) && (await this.deps.store.devices.exists(id))) {
-        const src = await this.deps.store.devices.get(id, { all: true });
-        if (src?.source === 'gb') await this.goOffline(id, 'registration expired while the platform was stopped');
-      }
+    // They have no session to go through, so they are marked here directly.
+    for (const id of await this.deps.store.gb.onlineGbIds()) {
+      if (live.has(id)) continue;
+      await this.deps.store.gb.setDeviceOnline(id, false, now.toISOString());
+      this.journal.log(id, 'device.offline', 'info', 'registration expired while the platform was stopped');
+      this.journal.push('device.offline', id, { id, reason: 'registration expired while the platform was stopped' });
     }
     return rows.length;
   }

@@ -240,4 +240,27 @@ describe('signalling edge cases (bad input, spoofing, presence)', () => {
     assert.equal(r.json().code, 'DEVICE_OFFLINE');
     d.close();
   });
+
+  test('restart recovery: a registration that lapsed while the platform was stopped is offline, a live one stays', async () => {
+    const lapsed = new RawDevice('35020000001320000209', t.platform.sipPort);
+    const live = new RawDevice('35020000001320000210', t.platform.sipPort);
+    await lapsed.bind();
+    await live.bind();
+    assert.equal(await lapsed.register(), 200);
+    assert.equal(await live.register(), 200);
+    const { db } = t.platform.store.database;
+    await db.updateTable('devices').set({ expires_at: '2000-01-01T00:00:00.000Z' }).where('id', '=', lapsed.id).execute();
+    // a fresh process knows only what the database holds
+    t.platform.gb!.registry.delete(lapsed.id);
+    t.platform.gb!.registry.delete(live.id);
+    await t.platform.gb!['presence'].restore();
+    assert.ok(t.platform.gb!.registry.get(live.id), 'the live registration is restored');
+    assert.equal((await dev(lapsed.id)).online, false);
+    assert.equal((await dev(live.id)).online, true);
+    await t.platform.gb!.journal.flush();
+    const log = (await t.app.inject({ url: `/api/v1/logs/device?deviceId=${lapsed.id}&event=device.offline`, headers: t.admin })).json();
+    assert.equal(log.total, 1);
+    lapsed.close();
+    live.close();
+  });
 });

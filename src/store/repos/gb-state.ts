@@ -79,8 +79,9 @@ export class GbStateRepo {
       .execute();
   }
 
-  async allOnlineIds(): Promise<string[]> {
-    return (await this.db.selectFrom('devices').select('id').where('online', '=', 1).execute()).map((r) => r.id);
+  /** GB devices still marked online (restart recovery compares them with the live registrations). */
+  async onlineGbIds(): Promise<string[]> {
+    return (await this.db.selectFrom('devices').select('id').where('online', '=', 1).where('source', '=', 'gb').execute()).map((r) => r.id);
   }
 
   /**
