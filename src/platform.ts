@@ -17,6 +17,7 @@ import { DEFAULT_GB_SETTINGS, type GbSettings } from './gb28181/context.js';
 import { GbService } from './gb28181/service.js';
 import { SipSockets } from './servers/sip-transport.js';
 import { SipEndpoint } from './sip/endpoint.js';
+import { createMedia } from './media-wiring.js';
 
 /** Builds every control-side component from a config: used by main.ts and by tests (no sockets opened here). */
 export async function createPlatform(config: Readonly<Config>, log: Logger, clock: Clock = systemClock, gbOverrides: Partial<GbSettings> = {}): Promise<ApiDeps & { sipPort: number; close(): Promise<void> }> {
@@ -29,7 +30,8 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
   const access = new AccessService(store);
   const auth = new AuthService(store, access, clock, bus, log.child({ component: 'auth' }));
   const archive = new DeviceArchive(store, clock, bus, log.child({ component: 'archive' }));
-  const secrets = createSecretBox(loadSecretKey(config.secretKey, config.dataDir));
+  const secretKey = loadSecretKey(config.secretKey, config.dataDir);
+  const secrets = createSecretBox(secretKey);
 
   // GB/T 28181 signalling on the SIP port (UDP and TCP).
   const sipLog = log.child({ component: 'sip' });
@@ -45,6 +47,7 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
     settings: { sipId: config.sipId, domain: config.sipDomain, defaultPassword: config.sipPassword, autoAdmit: config.sipAutoAdmit, tz: config.tz, ...DEFAULT_GB_SETTINGS, ...gbOverrides },
   });
   await gb.start();
+  const media = createMedia({ config, store, gb, bus, clock, log, secret: secretKey });
   // Event-loop delay, reported by /api/v1/gb/status (storm rule: never blocked > 200 ms).
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -59,11 +62,15 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
     bus,
     log,
     gb,
+    live: media.live,
+    media: media.node,
+    mediaHttp: media.http,
     loop,
     sipPort: sockets.local.port,
     startedAt: Date.now(),
     async close() {
       loop.disable();
+      await media.close();
       await gb.stop();
       endpoint.close();
       await sockets.close();

@@ -65,6 +65,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   await app.register(async (api) => registerRoutes(api, deps), { prefix: API_PREFIX });
+  if (deps.mediaHttp) await app.register(async (m) => deps.mediaHttp!(m));
 
   // The console: static files with a fallback to index.html for client-side routes.
   if (existsSync(deps.config.webDir)) {

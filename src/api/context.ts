@@ -8,6 +8,8 @@ import type { SecretBox } from '../core/secrets.js';
 import type { DeviceArchive } from '../archive/device-archive.js';
 import type { Store } from '../store/index.js';
 import type { GbService } from '../gb28181/service.js';
+import type { LiveService } from '../live/live-service.js';
+import type { MediaNode } from '../media/node.js';
 
 /** What the API layer needs; built in main.ts (or a test) and passed to `buildApp`. */
 export interface ApiDeps {
@@ -23,6 +25,12 @@ export interface ApiDeps {
   startedAt: number;
   /** GB/T 28181 signalling (absent on media-only nodes) */
   gb?: GbService;
+  /** on-demand live video (absent on media-only nodes) */
+  live?: LiveService;
+  /** the media node this control node uses (local in `all` mode) */
+  media?: MediaNode;
+  /** registers the media outputs (HTTP-FLV, WS-FLV, HLS) on the HTTP server when this process is a media node */
+  mediaHttp?: (app: import('fastify').FastifyInstance) => Promise<void>;
   /** event-loop delay histogram (ns) */
   loop?: import('node:perf_hooks').IntervalHistogram;
 }

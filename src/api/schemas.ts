@@ -53,6 +53,8 @@ export const DeviceFields = {
   ip: Type.Optional(Nullable(Type.String({ maxLength: 45, pattern: '^[0-9a-fA-F:.]*$' }))),
   port: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 65535 }))),
   transport: Type.Optional(Type.Union([Type.Literal('udp'), Type.Literal('tcp')])),
+  mediaTransport: Type.Optional(Type.Union([Type.Literal('udp'), Type.Literal('tcp-passive'), Type.Literal('tcp-active')], { description: 'RTP transport for video: udp, tcp-passive (device connects to us), tcp-active (we connect to the device)' })),
+  streamProfile: Type.Optional(Type.Union(['auto', 'gb2022', 'hikvision', 'dahua', 'none'].map((v) => Type.Literal(v)), { description: 'SDP dialect used to ask for the sub-stream' })),
   ownerUnit: Type.Optional(Nullable(ShortText())),
   contactPerson: Type.Optional(Nullable(ShortText(50))),
   contactPhone: Type.Optional(Nullable(ShortText(50))),

@@ -33,6 +33,14 @@ export interface Config {
   bodyLimit: number;
   /** Where the built console lives. */
   webDir: string;
+  /** IP put in SDP for devices to send media to; unset = the address the SIP socket uses toward each device */
+  mediaIp: string | undefined;
+  /** seconds a stream without viewers is kept before BYE */
+  streamLinger: number;
+  /** seconds without media before a stream counts as stalled (re-INVITE) */
+  streamTimeout: number;
+  /** seconds a signed media URL may be opened after it was issued */
+  mediaTokenTtl: number;
 }
 
 /** Every variable CONTRACT.md names, plus a few of our own. Values come from the file first, then the environment. */
@@ -59,6 +67,10 @@ const KEYS = [
   'SHARPEYE_SECRET_KEY',
   'SHARPEYE_BODY_LIMIT',
   'SHARPEYE_WEB_DIR',
+  'SHARPEYE_MEDIA_IP',
+  'SHARPEYE_STREAM_LINGER',
+  'SHARPEYE_STREAM_TIMEOUT',
+  'SHARPEYE_MEDIA_TOKEN_TTL',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -152,6 +164,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const bodyLimitRaw = get('SHARPEYE_BODY_LIMIT') ?? String(1024 * 1024);
   if (!/^\d+$/.test(bodyLimitRaw) || Number(bodyLimitRaw) < 1024) bad('SHARPEYE_BODY_LIMIT', 'expected a byte count ≥ 1024');
 
+  const seconds = (key: Key, def: number, min: number, max: number): number => {
+    const v = get(key) ?? String(def);
+    const n = Number(v);
+    if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) bad(key, `expected seconds between ${min} and ${max}, got "${v}"`);
+    return n;
+  };
+  const mediaIp = get('SHARPEYE_MEDIA_IP');
+  if (mediaIp !== undefined && !/^[0-9a-fA-F:.]+$/.test(mediaIp)) bad('SHARPEYE_MEDIA_IP', `expected an IP address, got "${mediaIp}"`);
+
   const cfg: Config = {
     dataDir,
     databaseUrl,
@@ -175,6 +196,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     secretKey,
     bodyLimit: Number(bodyLimitRaw),
     webDir: path.resolve(cwd, get('SHARPEYE_WEB_DIR') ?? 'dist/web'),
+    mediaIp,
+    streamLinger: seconds('SHARPEYE_STREAM_LINGER', 10, 0, 3600),
+    streamTimeout: seconds('SHARPEYE_STREAM_TIMEOUT', 10, 1, 600),
+    mediaTokenTtl: seconds('SHARPEYE_MEDIA_TOKEN_TTL', 300, 5, 86_400),
   };
   return Object.freeze({ ...cfg, rtpPortRange: Object.freeze(cfg.rtpPortRange) });
 }

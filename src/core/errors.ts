@@ -31,6 +31,12 @@ export const ErrorCatalogue = {
   DEVICE_TIMEOUT: { status: 504, message: 'Device did not answer in time' },
   DEVICE_REJECTED: { status: 502, message: 'Device refused the request' },
   UNSUPPORTED_BY_DEVICE: { status: 409, message: 'The device does not support this' },
+  // media (live view, outputs)
+  MEDIA_TIMEOUT: { status: 504, message: 'No video arrived from the device in time' },
+  MEDIA_NO_PORT: { status: 503, message: 'No free media receive port' },
+  MEDIA_TOKEN_INVALID: { status: 401, message: 'Media URL token invalid, expired or revoked' },
+  STREAM_NOT_FOUND: { status: 404, message: 'No such stream running' },
+  CHANNEL_NO_SOURCE: { status: 409, message: 'The channel has no video source' },
   // configuration
   CONFIG_INVALID: { status: 500, message: 'Configuration invalid' },
   // server side

@@ -6,6 +6,7 @@ import type { IncomingRequest } from '../sip/endpoint.js';
 import { applyCatalogEvents, CatalogCache, toEntry } from './catalog-sync.js';
 import type { GbDeps } from './context.js';
 import { DeviceJournal } from './device-journal.js';
+import { GbInvites } from './invites.js';
 import { handleNotifyBody } from './notifications.js';
 import { Outbound } from './outbound.js';
 import { PendingQueries, type QueryResult } from './pending-queries.js';
@@ -27,6 +28,7 @@ export class GbService {
   readonly queries = new PendingQueries();
   readonly outbound: Outbound;
   readonly subscriptions: Subscriptions;
+  readonly invites: GbInvites;
   private readonly registrar: Registrar;
   private readonly presence: Presence;
   /** Post-registration work (catalog, info, subscriptions) is queued so a register storm cannot flood devices or the DB. */
@@ -39,6 +41,7 @@ export class GbService {
     this.journal = new DeviceJournal(deps);
     this.outbound = new Outbound(deps, this.registry);
     this.subscriptions = new Subscriptions(deps, this.outbound, this.queries);
+    this.invites = new GbInvites(deps, this.outbound);
     this.registrar = new Registrar(deps, this.registry, this.journal, {
       registered: (id, fresh) => {
         if (fresh) void this.afterRegister.run(() => this.onboard(id)).catch(() => undefined);
@@ -62,6 +65,7 @@ export class GbService {
     this.stopped = true;
     this.presence.stop();
     this.subscriptions.stopAll();
+    await this.invites.byeAll();
     await this.presence.flush();
     await this.journal.flush();
   }
@@ -95,7 +99,7 @@ export class GbService {
         case 'ACK':
           return;
         case 'BYE':
-          return r.reply(481);
+          return this.invites.handleBye(r);
         case 'INVITE':
           return r.reply(488, 'Not Acceptable Here (media is not offered by this node yet)');
         default:
@@ -236,6 +240,11 @@ export class GbService {
   /** Reply to a device Notify that wants an answer (alarm, §9.4.2). */
   async answerNotify(deviceId: string, m: ManscdpMessage): Promise<void> {
     await this.outbound.message(deviceId, buildResultResponse(m.cmdType, m.sn, m.deviceId, 'OK')).catch(() => undefined);
+  }
+
+  /** Our address as the device sees it: what goes into SDP `c=` when the media node shares our host. */
+  localAddressFor(deviceId: string): string {
+    return this.deps.endpoint.localFor(this.outbound.session(deviceId).peer).address;
   }
 
   stats() {

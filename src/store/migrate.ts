@@ -2,12 +2,14 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './db.js';
 import { foundation } from './migrations/001_foundation.js';
 import { gb28181 } from './migrations/002_gb28181.js';
+import { media } from './migrations/003_media.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 function migrationsFor(dialect: Database['dialect']): Record<string, Migration> {
   return {
     '001_foundation': foundation(dialect),
     '002_gb28181': gb28181(),
+    '003_media': media(),
   };
 }
 

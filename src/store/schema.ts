@@ -109,6 +109,8 @@ export interface DevicesTable {
   charset: string | null;
   catalog_at: string | null;
   user_agent: string | null;
+  media_transport: string | null;
+  stream_profile: string | null;
 }
 
 export interface ChannelsTable {
@@ -131,6 +133,8 @@ export interface ChannelsTable {
   width: number | null;
   height: number | null;
   fps: number | null;
+  bitrate_kbps: number | null;
+  media_at: string | null;
   created_at: string;
   updated_at: string;
   parent_id: string | null;

@@ -7,6 +7,7 @@ import { deviceFileRoutes } from './device-files.js';
 import { deviceRoutes } from './devices.js';
 import { eventRoutes } from './events.js';
 import { gbRoutes } from './gb.js';
+import { liveRoutes } from './live.js';
 import { healthRoutes } from './health.js';
 import { logRoutes } from './logs.js';
 import { orgRoutes } from './orgs.js';
@@ -15,7 +16,7 @@ import { settingsRoutes } from './settings.js';
 import { userRoutes } from './users.js';
 
 export async function registerRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
-  for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes, gbRoutes]) {
+  for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes, gbRoutes, liveRoutes]) {
     await r(api, deps);
   }
 }

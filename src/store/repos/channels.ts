@@ -24,6 +24,9 @@ export interface Channel {
   width: number | null;
   height: number | null;
   fps: number | null;
+  /** measured by the media core the last time video ran (R12) */
+  bitrateKbps: number | null;
+  mediaAt: string | null;
   createdAt: string;
   updatedAt: string;
   /** from the GB/T 28181 catalog */
@@ -77,6 +80,8 @@ function toChannel(r: Selectable<ChannelsTable>): Channel {
     width: r.width,
     height: r.height,
     fps: r.fps === null ? null : Number(r.fps),
+    bitrateKbps: r.bitrate_kbps,
+    mediaAt: r.media_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     parentId: r.parent_id,
@@ -168,6 +173,15 @@ export class ChannelRepo {
       .where('id', '=', id)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** What the media core measured on the channel's video (R12: codec, resolution, frame rate, bitrate). */
+  async setMediaQuality(id: string, q: { codec: string; width: number | null; height: number | null; fps: number | null; bitrateKbps: number | null }, at: string): Promise<void> {
+    await this.db
+      .updateTable('channels')
+      .set({ codec: q.codec, width: q.width, height: q.height, fps: q.fps, bitrate_kbps: q.bitrateKbps, media_at: at })
+      .where('id', '=', id)
+      .execute();
   }
 
   async delete(id: string): Promise<boolean> {

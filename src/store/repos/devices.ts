@@ -40,7 +40,16 @@ export interface Device {
   keepaliveInterval: number | null;
   userAgent: string | null;
   catalogAt: string | null;
+  /** how the device sends RTP: udp, tcp-passive (it connects to us) or tcp-active (we connect to it) */
+  mediaTransport: MediaTransport;
+  /** SDP dialect for sub-stream selection (GB/T 28181-2022 streamnumber, or a 2016 vendor variant) */
+  streamProfile: StreamProfile;
 }
+
+export const MEDIA_TRANSPORTS = ['udp', 'tcp-passive', 'tcp-active'] as const;
+export type MediaTransport = (typeof MEDIA_TRANSPORTS)[number];
+export const STREAM_PROFILES = ['auto', 'gb2022', 'hikvision', 'dahua', 'none'] as const;
+export type StreamProfile = (typeof STREAM_PROFILES)[number];
 
 /** Archive fields a user may set (create/update/import). */
 export interface DeviceInput {
@@ -65,6 +74,8 @@ export interface DeviceInput {
   source?: string;
   /** already sealed by the caller (core/secrets) */
   passwordSealed?: string | null;
+  mediaTransport?: MediaTransport;
+  streamProfile?: StreamProfile;
 }
 
 export interface DeviceFilter extends PageQuery {
@@ -111,6 +122,8 @@ function toDevice(r: Row): Device {
     keepaliveInterval: r.keepalive_interval,
     userAgent: r.user_agent,
     catalogAt: r.catalog_at,
+    mediaTransport: (MEDIA_TRANSPORTS as readonly string[]).includes(r.media_transport ?? '') ? (r.media_transport as MediaTransport) : 'udp',
+    streamProfile: (STREAM_PROFILES as readonly string[]).includes(r.stream_profile ?? '') ? (r.stream_profile as StreamProfile) : 'auto',
   };
 }
 
@@ -136,6 +149,8 @@ function inputColumns(i: DeviceInput): Partial<DevicesTable> {
   if (i.remark !== undefined) c.remark = i.remark;
   if (i.source !== undefined) c.source = i.source;
   if (i.passwordSealed !== undefined) c.password_sealed = i.passwordSealed;
+  if (i.mediaTransport !== undefined) c.media_transport = i.mediaTransport;
+  if (i.streamProfile !== undefined) c.stream_profile = i.streamProfile;
   return c;
 }
 

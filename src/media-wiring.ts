@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/index.js';
+import type { Clock } from './core/clock.js';
+import type { EventBus } from './core/events.js';
+import type { Logger } from './core/logger.js';
+import { MediaTokens } from './core/media-token.js';
+import type { GbService } from './gb28181/service.js';
+import { DEFAULT_LIVE_SETTINGS, LiveService } from './live/live-service.js';
+import { LocalMediaNode } from './media/local-node.js';
+import { mediaHttpRoutes } from './media/out/http-routes.js';
+import { MediaAuth } from './media/out/media-auth.js';
+import { Revocations } from './media/out/revocations.js';
+import type { Store } from './store/index.js';
+
+/**
+ * Builds the in-process media node (SHARPEYE_ROLE=all) and the live service on top of it, and connects them to the
+ * rest: revoked sessions cut streams (R11), every view start/stop goes to the user log, measured quality goes onto
+ * the channel (R12).
+ */
+export function createMedia(o: { config: Readonly<Config>; store: Store; gb: GbService; bus: EventBus; clock: Clock; log: Logger; secret: Buffer }) {
+  const { config, store, bus, log } = o;
+  const node = new LocalMediaNode({
+    id: config.nodeId,
+    bindHost: config.host,
+    publicHost: config.mediaIp,
+    portRange: config.rtpPortRange,
+    lingerMs: config.streamLinger * 1000,
+    stallMs: config.streamTimeout * 1000,
+    log: log.child({ component: 'media' }),
+  });
+  const tokens = new MediaTokens(o.secret);
+  const revocations = new Revocations(config.mediaTokenTtl * 1000);
+  const auth = new MediaAuth(tokens, revocations, config.mediaTokenTtl);
+  const live = new LiveService({
+    store,
+    gb: o.gb,
+    media: node,
+    tokens,
+    clock: o.clock,
+    log: log.child({ component: 'live' }),
+    settings: { ...DEFAULT_LIVE_SETTINGS, tokenTtlSec: config.mediaTokenTtl },
+  });
+
+  const offRevoke = bus.on('sessions.revoked', ({ tokenIds, userId }) => {
+    const m = { sessionIds: tokenIds, userId };
+    revocations.add(m);
+    void node.revoke(m).then((n) => n && log.info({ component: 'media', cut: n, userId }, 'media readers of revoked sessions closed'));
+  });
+
+  // View audit (R11): one user-log row when a viewer connects and one when it leaves, with bytes and duration.
+  const names = new Map<string, string>();
+  const username = async (id: string | undefined) => {
+    if (!id) return null;
+    if (!names.has(id)) names.set(id, (await store.users.get(id, o.clock.now().toISOString()).catch(() => undefined))?.username ?? id);
+    return names.get(id)!;
+  };
+  const auditView = async (action: string, e: Parameters<Parameters<typeof node.on<'reader.open'>>[1]>[0]) => {
+    if (!e.userId) return;
+    await store.logs.appendUser({
+      at: o.clock.now().toISOString(),
+      userId: e.userId,
+      username: await username(e.userId),
+      action,
+      targetType: 'channel',
+      targetId: e.stream.channelId,
+      detail: `${e.protocol} ${e.stream.variant}${e.durationMs !== undefined ? ` ${Math.round(e.durationMs / 1000)} s ${Math.round((e.bytes ?? 0) / 1024)} KiB (${e.reason})` : ''}`,
+      ip: e.remote ?? null,
+      result: 'ok',
+    });
+  };
+  node.on('reader.open', (e) => void auditView('media.view.start', e).catch((err) => log.warn({ err }, 'view audit failed')));
+  node.on('reader.close', (e) => void auditView('media.view.stop', e).catch((err) => log.warn({ err }, 'view audit failed')));
+
+  // Quality onto the channel (R12): when parameters become known and every minute while running.
+  const saveQuality = async (key: string) => {
+    const s = await node.stream(key);
+    if (!s?.codec || s.kind !== 'live' || s.variant !== 'main') return;
+    await store.channels.setMediaQuality(s.channelId, { codec: s.codec, width: s.width || null, height: s.height || null, fps: s.fps || null, bitrateKbps: s.bitrateKbps || null }, o.clock.now().toISOString());
+  };
+  node.on('params', (s) => setTimeout(() => void saveQuality(s.key).catch(() => undefined), 3000).unref());
+  const qualityTimer = setInterval(() => {
+    void node.streams().then((all) => Promise.all(all.map((s) => saveQuality(s.key)))).catch(() => undefined);
+  }, 60_000);
+  qualityTimer.unref();
+
+  return {
+    node,
+    live,
+    tokens,
+    http: (app: FastifyInstance) => mediaHttpRoutes(app, node, auth, log.child({ component: 'media-http' })),
+    async close() {
+      clearInterval(qualityTimer);
+      offRevoke();
+      await live.stopAll();
+      await node.close();
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import { EventEmitter } from 'node:events';
+import { AppError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { Hub, type Stream, type StreamStats } from '../stream/index.js';
+import { PortPool } from './ingest/port-pool.js';
+import { StreamIngest } from './ingest/stream-ingest.js';
+import type { MediaNode, MediaNodeEvents, ReceiveAnswer, ReceivePort, ReceiveRequest, StreamInfo, StreamRef } from './node.js';
+
+export interface LocalMediaOptions {
+  id: string;
+  /** address RTP sockets bind */
+  bindHost: string;
+  /** address advertised in SDP; undefined = let signalling use its own local address toward the device */
+  publicHost?: string;
+  portRange: { min: number; max: number };
+  lingerMs: number;
+  stallMs: number;
+  log: Logger;
+}
+
+/** The media node inside this process (`SHARPEYE_ROLE=all` or `media`): owns the hub, RTP ports and outputs. */
+export class LocalMediaNode implements MediaNode {
+  readonly id: string;
+  readonly hub: Hub;
+  private readonly ports: PortPool;
+  private readonly ingests = new Map<string, { ingest: StreamIngest; port: number }>();
+  private readonly ee = new EventEmitter();
+  private readonly log: Logger;
+
+  constructor(private readonly opts: LocalMediaOptions) {
+    this.id = opts.id;
+    this.log = opts.log;
+    this.ee.setMaxListeners(0);
+    this.ports = new PortPool(opts.portRange.min, opts.portRange.max);
+    this.hub = new Hub({ lingerMs: opts.lingerMs, stallMs: opts.stallMs });
+    this.hub.on('idle', (s) => this.ee.emit('idle', refOf(s)));
+    this.hub.on('stalled', (s) => {
+      if (this.ingests.has(s.key)) this.ee.emit('stalled', refOf(s));
+    });
+    this.hub.on('opened', (s) => s.on('params', (p) => this.ee.emit('params', refOf(s), p)));
+    this.hub.on('reader.open', (s, r) => this.ee.emit('reader.open', { stream: refOf(s), userId: r.identity.userId, sessionId: r.identity.sessionId, protocol: r.identity.protocol, remote: r.identity.remote }));
+    this.hub.on('reader.close', (s, r, why) =>
+      this.ee.emit('reader.close', { stream: refOf(s), userId: r.identity.userId, sessionId: r.identity.sessionId, protocol: r.identity.protocol, remote: r.identity.remote, durationMs: Date.now() - r.startedAt, bytes: r.bytes, reason: why }),
+    );
+  }
+
+  on<E extends keyof MediaNodeEvents>(event: E, fn: MediaNodeEvents[E]): () => void {
+    this.ee.on(event, fn as (...a: unknown[]) => void);
+    return () => this.ee.off(event, fn as (...a: unknown[]) => void);
+  }
+
+  async openReceive(req: ReceiveRequest): Promise<ReceivePort> {
+    const stream = this.hub.open(req.stream);
+    await this.stopReceive(req.stream.key); // a previous source of this stream (re-INVITE)
+    // A port the OS refuses (taken by another program) is set aside and the next one tried.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = this.ports.take();
+      try {
+        const ingest = await StreamIngest.open({ stream, transport: req.transport, host: this.opts.bindHost, port, ssrc: req.ssrc, log: this.log });
+        this.ingests.set(req.stream.key, { ingest, port });
+        this.hub.resetStall(req.stream.key);
+        return { nodeId: this.id, host: this.opts.publicHost, port, transport: req.transport };
+      } catch (e) {
+        this.ports.release(port);
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      }
+    }
+    throw new AppError('MEDIA_NO_PORT', 'no bindable receive port in SHARPEYE_RTP_PORT_RANGE');
+  }
+
+  async confirmReceive(key: string, answer: ReceiveAnswer): Promise<void> {
+    const i = this.ingests.get(key);
+    if (!i) throw new AppError('STREAM_NOT_FOUND', `no receiver for ${key}`);
+    await i.ingest.confirm(answer);
+  }
+
+  async stopReceive(key: string): Promise<void> {
+    const i = this.ingests.get(key);
+    if (!i) return;
+    this.ingests.delete(key);
+    await i.ingest.close();
+    this.ports.release(i.port);
+  }
+
+  async closeStream(key: string, reason: string): Promise<void> {
+    await this.stopReceive(key);
+    this.hub.remove(key, reason);
+  }
+
+  async waitLive(key: string, timeoutMs: number): Promise<StreamInfo> {
+    const s = this.hub.get(key);
+    if (!s) throw new AppError('STREAM_NOT_FOUND', `no stream ${key}`);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        s.whenLive(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new AppError('MEDIA_TIMEOUT', `no decodable video on ${key} within ${Math.round(timeoutMs / 1000)} s (未收到视频流)`, this.diagnose(key))), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.info(s);
+  }
+
+  /** What arrived, for the timeout error: tells "nothing came" from "wrong SSRC" from "not PS". */
+  private diagnose(key: string): Record<string, unknown> {
+    const i = this.ingests.get(key);
+    if (!i) return {};
+    return { port: i.port, transport: i.ingest.transport, ...i.ingest.receiver.stats, format: i.ingest.format };
+  }
+
+  async touch(key: string): Promise<void> {
+    this.hub.touch(key);
+  }
+
+  async stream(key: string): Promise<StreamInfo | undefined> {
+    const s = this.hub.get(key);
+    return s ? this.info(s) : undefined;
+  }
+
+  async streams(): Promise<StreamInfo[]> {
+    return this.hub.list().map((s) => this.info(s));
+  }
+
+  async revoke(match: { sessionIds?: string[]; userId?: string }): Promise<number> {
+    const ids = new Set(match.sessionIds ?? []);
+    return this.hub.closeReaders((r) => (match.userId !== undefined && r.userId === match.userId) || (r.sessionId !== undefined && ids.has(r.sessionId)), 'revoked');
+  }
+
+  private info(s: Stream): StreamInfo {
+    const st: StreamStats = s.stats();
+    const i = this.ingests.get(s.key);
+    const v = st.params.video;
+    return {
+      key: st.key,
+      channelId: st.channelId,
+      kind: st.kind,
+      variant: st.variant,
+      nodeId: this.id,
+      state: st.state,
+      startedAt: new Date(st.startedAt).toISOString(),
+      firstFrameAt: st.firstFrameAt ? new Date(st.firstFrameAt).toISOString() : undefined,
+      lastFrameAt: st.lastFrameAt ? new Date(st.lastFrameAt).toISOString() : undefined,
+      readers: st.readers,
+      frames: st.frames,
+      bytes: st.bytes,
+      bitrateKbps: st.bitrateKbps,
+      fps: st.fps,
+      codec: v?.codec,
+      width: v?.width,
+      height: v?.height,
+      audio: st.params.audio?.codec,
+      transport: i?.ingest.transport,
+      packets: i?.ingest.stats(),
+    };
+  }
+
+  get load(): { streams: number; readers: number; portsFree: number } {
+    let readers = 0;
+    for (const s of this.hub.list()) readers += s.readerCount;
+    return { streams: this.hub.list().length, readers, portsFree: this.ports.available };
+  }
+
+  async close(): Promise<void> {
+    for (const key of [...this.ingests.keys()]) await this.stopReceive(key);
+    this.hub.close();
+  }
+}
+
+function refOf(s: Stream): StreamRef {
+  return { key: s.desc.key, channelId: s.desc.channelId, kind: s.desc.kind, variant: s.desc.variant };
+}

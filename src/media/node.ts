@@ -1,0 +1,114 @@
+import type { TrackParams } from '../lib/av/frame.js';
+
+/**
+ * The one door between the control side (GB/T 28181 signalling, live/playback services, cascade, cluster) and the
+ * media side (RTP ingest, hub, outputs). Control code never touches a stream directly, so a stream can live on
+ * another node (ARCHITECTURE.md §Principles): in `all` mode this is LocalMediaNode, in a cluster a NATS proxy.
+ * Everything is async and serialisable for that reason.
+ */
+export type RtpTransport = 'udp' | 'tcp-passive' | 'tcp-active';
+export type StreamKind = 'live' | 'playback' | 'download';
+
+export interface StreamRef {
+  /** unique per node: `live/<channelId>/<main|sub>` or `playback/<channelId>/<session>` */
+  key: string;
+  channelId: string;
+  kind: StreamKind;
+  variant: string;
+}
+
+export interface ReceiveRequest {
+  stream: StreamRef;
+  /** udp: device sends to our port; tcp-passive: the device connects to our port; tcp-active: we connect to the device */
+  transport: RtpTransport;
+  /** the SSRC we offer in `y=` (GB/T 28181-2016 附录F) */
+  ssrc: number;
+}
+
+export interface ReceivePort {
+  nodeId: string;
+  /** address to put in the SDP `c=` line; undefined = the address the signalling socket uses toward the device */
+  host?: string;
+  port: number;
+  transport: RtpTransport;
+}
+
+export interface ReceiveAnswer {
+  /** the device's own `y=`, accepted instead of ours when present */
+  ssrc?: number;
+  /** for tcp-active: where the device listens */
+  host?: string;
+  port?: number;
+  /** payload types the device announced with their encoding names (96 PS, 98 H264, 99 H265 ...) */
+  rtpmap?: Record<number, string>;
+}
+
+export interface StreamInfo {
+  key: string;
+  channelId: string;
+  kind: StreamKind;
+  variant: string;
+  nodeId: string;
+  state: 'waiting' | 'live' | 'ended';
+  startedAt: string;
+  firstFrameAt?: string;
+  lastFrameAt?: string;
+  readers: number;
+  frames: number;
+  bytes: number;
+  bitrateKbps: number;
+  fps: number;
+  codec?: string;
+  width?: number;
+  height?: number;
+  audio?: string;
+  transport?: RtpTransport;
+  packets?: { received: number; lost: number; reordered: number; badSsrc: number };
+}
+
+export interface ReaderEvent {
+  stream: StreamRef;
+  userId?: string;
+  sessionId?: string;
+  protocol: string;
+  remote?: string;
+  durationMs?: number;
+  bytes?: number;
+  reason?: string;
+}
+
+export interface MediaNodeEvents {
+  /** nobody has watched the stream for the linger time: the owner should stop the source (BYE) and close it */
+  idle: (s: StreamRef) => void;
+  /** the source sent nothing for the stall time: re-INVITE if viewers remain */
+  stalled: (s: StreamRef) => void;
+  /** parameters first known or changed (codec/resolution), for R12 channel quality */
+  params: (s: StreamRef, p: TrackParams) => void;
+  'reader.open': (e: ReaderEvent) => void;
+  'reader.close': (e: ReaderEvent) => void;
+}
+
+export interface MediaNode {
+  readonly id: string;
+  /** Allocates a receive port for a stream (creating the stream if needed; its readers stay if it already runs). */
+  openReceive(req: ReceiveRequest): Promise<ReceivePort>;
+  /** The device answered the INVITE: set the SSRC to accept, connect out for tcp-active. */
+  confirmReceive(key: string, answer: ReceiveAnswer): Promise<void>;
+  /** Stops the current source (BYE sent or received) but keeps the stream and its readers for a new source. */
+  stopReceive(key: string): Promise<void>;
+  /** Ends the stream and its readers. */
+  closeStream(key: string, reason: string): Promise<void>;
+  /** Resolves when the stream has its first decodable frame; rejects with MEDIA_TIMEOUT. */
+  waitLive(key: string, timeoutMs: number): Promise<StreamInfo>;
+  /** Restarts the linger timer (someone is about to connect). */
+  touch(key: string): Promise<void>;
+  stream(key: string): Promise<StreamInfo | undefined>;
+  streams(): Promise<StreamInfo[]>;
+  /** Cuts readers of revoked sessions or users (R11). */
+  revoke(match: { sessionIds?: string[]; userId?: string }): Promise<number>;
+  on<E extends keyof MediaNodeEvents>(event: E, fn: MediaNodeEvents[E]): () => void;
+}
+
+export function liveKey(channelId: string, variant: 'main' | 'sub'): string {
+  return `live/${channelId}/${variant}`;
+}

@@ -1,0 +1,3 @@
+export * from './hub.js';
+export * from './sink.js';
+export * from './stream.js';
