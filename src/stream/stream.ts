@@ -154,7 +154,14 @@ export class Stream extends EventEmitter<StreamEvents> {
     if (r.closed) return;
     if (r.waitKey) {
       if (frame.track !== 'video' || !frame.key) {
-        if (this.tracker.params.video) return; // skip until a keyframe (audio too, so tracks stay in step)
+        if (this.tracker.params.video) {
+          // skip until a keyframe (audio too, so tracks stay in step); frames skipped after falling behind count as dropped
+          if (r.frames > 0 && frame.track === 'video') {
+            r.dropped++;
+            this.droppedByReaders++;
+          }
+          return;
+        }
       }
       r.waitKey = false;
     }

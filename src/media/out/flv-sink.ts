@@ -9,7 +9,8 @@ import type { ReaderCloseReason, Stream, StreamSink } from '../../stream/index.j
  * the time of the first frame it gets.
  */
 export class SharedFlv {
-  readonly muxer = new FlvMuxer();
+  // G.711 left out: browsers (MSE via mpegts.js) refuse FLV with G.711 audio; RTSP passes it through instead
+  readonly muxer = new FlvMuxer({ g711: false });
   private readonly tags = new WeakMap<Frame, Buffer | null>();
 
   tagFor(f: Frame): Buffer | undefined {

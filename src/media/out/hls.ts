@@ -84,6 +84,8 @@ interface HlsSession {
   remote: string;
   lastSeen: number;
   startedAt: number;
+  /** when its token was issued (platform clock), for user-level revocation */
+  issuedAt: number;
   detach: () => void;
 }
 
@@ -117,7 +119,7 @@ export class HlsOutput {
     const fail = (status: number, code: string, message: string) => reply.code(status).header('Cache-Control', 'no-store').send({ code, message });
     let session = q.sid ? this.sessions.get(q.sid) : undefined;
     if (q.sid && (!session || session.path !== path)) return fail(401, 'MEDIA_TOKEN_INVALID', 'HLS session unknown or expired; request a new URL');
-    if (session && this.auth.revocations.isRevoked(session.sessionId, session.userId, session.startedAt)) {
+    if (session && this.auth.revocations.isRevoked(session.sessionId, session.userId, session.issuedAt, this.auth.now())) {
       this.end(session, 'revoked');
       return fail(401, 'MEDIA_TOKEN_INVALID', 'media session revoked');
     }
@@ -127,7 +129,7 @@ export class HlsOutput {
       if (file !== 'index.m3u8') return fail(401, 'MEDIA_TOKEN_INVALID', 'open the playlist first');
       const a = this.auth.check(q.token, path);
       if (!a.ok) return fail(401, a.code!, a.message!);
-      session = this.open(stream, path, a.claims!.u, a.claims!.s, req.ip);
+      session = this.open(stream, path, a.claims!.u, a.claims!.s, req.ip, a.claims!.e * 1000 - this.auth.ttlMs);
     }
     session.lastSeen = Date.now();
     const pk = this.packagerFor(stream);
@@ -152,12 +154,12 @@ export class HlsOutput {
     return reply.header('Cache-Control', 'max-age=60').type('video/iso.segment').send(seg.bytes);
   }
 
-  private open(stream: Stream, path: string, userId: string, sessionId: string, remote: string): HlsSession {
+  private open(stream: Stream, path: string, userId: string, sessionId: string, remote: string, issuedAt: number): HlsSession {
     // A placeholder reader per HLS viewer: it counts as a viewer (linger, audit, revocation) but gets no frames.
     const viewer: StreamSink = { start() {}, write() {}, backlog: () => 0, close: (why) => this.endById(id, why) };
     const id = randomBytes(12).toString('base64url');
     const { detach } = stream.attach(viewer, { userId, sessionId, protocol: 'hls', remote });
-    const s: HlsSession = { id, path, userId, sessionId, remote, lastSeen: Date.now(), startedAt: Date.now(), detach };
+    const s: HlsSession = { id, path, userId, sessionId, remote, lastSeen: Date.now(), startedAt: Date.now(), issuedAt, detach };
     this.sessions.set(id, s);
     return s;
   }

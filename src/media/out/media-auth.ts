@@ -15,9 +15,15 @@ export class MediaAuth {
     readonly tokens: MediaTokens,
     readonly revocations: Revocations,
     private readonly ttlSec: number,
+    /** the clock the API signs with (tests move it) */
+    readonly now: () => number = Date.now,
   ) {}
 
-  check(token: string | undefined, path: string, nowMs = Date.now()): MediaAuthResult {
+  get ttlMs(): number {
+    return this.ttlSec * 1000;
+  }
+
+  check(token: string | undefined, path: string, nowMs = this.now()): MediaAuthResult {
     const v = this.tokens.verify(token, path, nowMs);
     if (!v.ok) return { ok: false, code: 'MEDIA_TOKEN_INVALID', message: `media token ${v.error}` };
     const issuedAt = v.claims.e * 1000 - this.ttlSec * 1000;
