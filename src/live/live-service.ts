@@ -136,14 +136,14 @@ export class LiveService {
     s.dialog = dialog;
     this.byCallId.set(dialog.callId, s.ref.key);
     const answer = parseGbAnswer(dialog.answerSdp);
-    const answerSsrc = answer.ssrc !== undefined && /^\d{1,10}$/.test(String(answer.ssrc)) ? Number(answer.ssrc) : undefined;
+    const answerSsrc = answer.ssrcNumber;
     try {
       await media.confirmReceive(s.ref.key, { ssrc: answerSsrc ?? Number(ssrc), host: answer.ip, port: answer.port, rtpmap: answer.rtpmap });
     } catch (e) {
       await this.bye(s);
       throw e;
     }
-    this.deps.log.info({ key: s.ref.key, callId: dialog.callId, transport: device.mediaTransport, port: port.port, channel: channel?.name }, 'live stream invited');
+    this.deps.log.info({ stream: s.ref.key, callId: dialog.callId, transport: device.mediaTransport, port: port.port, channel: channel?.name }, 'live stream invited');
   }
 
   private async bye(s: Session): Promise<void> {
@@ -164,7 +164,7 @@ export class LiveService {
       return;
     }
     s.restarts++;
-    this.deps.log.warn({ key, why, attempt: s.restarts }, 'live stream lost its source; re-inviting');
+    this.deps.log.warn({ stream: key, why, attempt: s.restarts }, 'live stream lost its source; re-inviting');
     s.restarting = (async () => {
       await this.bye(s);
       await this.deps.media.stopReceive(key).catch(() => undefined);
@@ -174,7 +174,7 @@ export class LiveService {
         await this.deps.media.waitLive(key, this.deps.settings.firstFrameTimeoutMs);
         s.restarts = 0;
       } catch (e) {
-        this.deps.log.warn({ key, err: (e as Error).message }, 're-invite failed');
+        this.deps.log.warn({ stream: key, err: (e as Error).message }, 're-invite failed');
       }
     })().finally(() => {
       s.restarting = undefined;
@@ -187,7 +187,7 @@ export class LiveService {
     this.sessions.delete(key);
     if (s) await this.bye(s);
     await this.deps.media.closeStream(key, reason).catch(() => undefined);
-    if (s) this.deps.log.info({ key, reason }, 'live stream stopped');
+    if (s) this.deps.log.info({ stream: key, reason }, 'live stream stopped');
   }
 
   async stopAll(): Promise<void> {

@@ -92,6 +92,7 @@ interface HlsSession {
 export class HlsOutput {
   private readonly packagers = new Map<string, HlsPackager>();
   private readonly sessions = new Map<string, HlsSession>();
+  private readonly byToken = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -129,7 +130,10 @@ export class HlsOutput {
       if (file !== 'index.m3u8') return fail(401, 'MEDIA_TOKEN_INVALID', 'open the playlist first');
       const a = this.auth.check(q.token, path);
       if (!a.ok) return fail(401, a.code!, a.message!);
-      session = this.open(stream, path, a.claims!.u, a.claims!.s, req.ip, a.claims!.e * 1000 - this.auth.ttlMs);
+      // Players reload the playlist by its original URL (with the token): same login session + address = same viewer.
+      const byToken = this.byToken.get(`${path}|${a.claims!.s}|${req.ip}`);
+      session = byToken ? this.sessions.get(byToken) : undefined;
+      session ??= this.open(stream, path, a.claims!.u, a.claims!.s, req.ip, a.claims!.e * 1000 - this.auth.ttlMs);
     }
     session.lastSeen = Date.now();
     const pk = this.packagerFor(stream);
@@ -161,15 +165,22 @@ export class HlsOutput {
     const { detach } = stream.attach(viewer, { userId, sessionId, protocol: 'hls', remote });
     const s: HlsSession = { id, path, userId, sessionId, remote, lastSeen: Date.now(), startedAt: Date.now(), issuedAt, detach };
     this.sessions.set(id, s);
+    this.byToken.set(`${path}|${sessionId}|${remote}`, id);
     return s;
   }
 
   private endById(id: string, _why: string): void {
-    this.sessions.delete(id);
+    const s = this.sessions.get(id);
+    if (s) this.forget(s);
+  }
+
+  private forget(s: HlsSession): void {
+    this.sessions.delete(s.id);
+    this.byToken.delete(`${s.path}|${s.sessionId}|${s.remote}`);
   }
 
   private end(s: HlsSession, why: ReaderCloseReason): void {
-    this.sessions.delete(s.id);
+    this.forget(s);
     s.detach();
     this.log.debug({ path: s.path, why }, 'hls session ended');
   }
