@@ -9,7 +9,8 @@ import type { LocalMediaNode } from '../local-node.js';
 import type { MediaAuth } from './media-auth.js';
 
 const WINDOW = 6;
-const SESSION_IDLE_MS = 30_000;
+/** a player polls the playlist every target duration (2 s); five missed polls end its session */
+const SESSION_IDLE_MS = 10_000;
 
 interface Segment {
   seq: number;
@@ -100,7 +101,7 @@ export class HlsOutput {
     private readonly auth: MediaAuth,
     private readonly log: Logger,
   ) {
-    this.timer = setInterval(() => this.sweep(), 5000);
+    this.timer = setInterval(() => this.sweep(), 2000);
     this.timer.unref();
   }
 
