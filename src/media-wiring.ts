@@ -30,7 +30,7 @@ export function createMedia(o: { config: Readonly<Config>; store: Store; gb: GbS
   });
   const tokens = new MediaTokens(o.secret);
   const revocations = new Revocations(config.mediaTokenTtl * 1000);
-  const auth = new MediaAuth(tokens, revocations, config.mediaTokenTtl);
+  const auth = new MediaAuth(tokens, revocations, config.mediaTokenTtl, () => o.clock.now().getTime());
   const live = new LiveService({
     store,
     gb: o.gb,
@@ -43,7 +43,7 @@ export function createMedia(o: { config: Readonly<Config>; store: Store; gb: GbS
 
   const offRevoke = bus.on('sessions.revoked', ({ tokenIds, userId }) => {
     const m = { sessionIds: tokenIds, userId };
-    revocations.add(m);
+    revocations.add(m, o.clock.now().getTime());
     void node.revoke(m).then((n) => n && log.info({ component: 'media', cut: n, userId }, 'media readers of revoked sessions closed'));
   });
 

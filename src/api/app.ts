@@ -34,6 +34,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimit,
     trustProxy: true,
+    // Shutdown must not wait for viewers: FLV/WS-FLV connections stay open as long as the player does.
+    forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false } },
   });
   app.setValidatorCompiler(validatorCompiler());

@@ -74,11 +74,11 @@ export class GbInvites {
     return d;
   }
 
-  async bye(callId: string): Promise<void> {
+  async bye(callId: string, timeoutMs = 8000): Promise<void> {
     const d = this.dialogs.get(callId);
     if (!d) return;
     this.dialogs.delete(callId);
-    await d.dialog.bye().catch((e) => this.deps.log.debug({ callId, err: (e as Error).message }, 'BYE not answered'));
+    await d.dialog.bye(timeoutMs).catch((e) => this.deps.log.debug({ callId, err: (e as Error).message }, 'BYE not answered'));
   }
 
   /** A BYE from a device: 200 for our dialogs, 481 otherwise (RFC 3261 §15.1.2). Returns true when handled. */
@@ -106,6 +106,6 @@ export class GbInvites {
 
   /** Ends every dialog (shutdown). */
   async byeAll(): Promise<void> {
-    await Promise.all([...this.dialogs.keys()].map((id) => this.bye(id)));
+    await Promise.all([...this.dialogs.keys()].map((id) => this.bye(id, 1500)));
   }
 }

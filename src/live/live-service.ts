@@ -146,12 +146,12 @@ export class LiveService {
     this.deps.log.info({ stream: s.ref.key, callId: dialog.callId, transport: device.mediaTransport, port: port.port, channel: channel?.name }, 'live stream invited');
   }
 
-  private async bye(s: Session): Promise<void> {
+  private async bye(s: Session, timeoutMs?: number): Promise<void> {
     if (!s.dialog) return;
     const d = s.dialog;
     s.dialog = undefined;
     this.byCallId.delete(d.callId);
-    await this.deps.gb.invites.bye(d.callId);
+    await this.deps.gb.invites.bye(d.callId, timeoutMs);
   }
 
   /** Source gone (stall or device BYE): re-INVITE while viewers remain, with a growing pause between attempts. */
@@ -182,16 +182,16 @@ export class LiveService {
   }
 
   /** BYE and close the stream (last viewer left, or shutdown). */
-  async stop(key: string, reason: string): Promise<void> {
+  async stop(key: string, reason: string, byeTimeoutMs?: number): Promise<void> {
     const s = this.sessions.get(key);
     this.sessions.delete(key);
-    if (s) await this.bye(s);
+    if (s) await this.bye(s, byeTimeoutMs);
     await this.deps.media.closeStream(key, reason).catch(() => undefined);
     if (s) this.deps.log.info({ stream: key, reason }, 'live stream stopped');
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.sessions.keys()].map((k) => this.stop(k, 'shutdown')));
+    await Promise.all([...this.sessions.keys()].map((k) => this.stop(k, 'shutdown', 1500)));
   }
 
   get size(): number {

@@ -44,7 +44,7 @@ export function newDeviceCounters(): DeviceCounters {
   };
 }
 
-/** An INVITE handed to `SimulatorHooks.onInvite` (media comes with the media issue). */
+/** An INVITE (or ACK, BYE, CANCEL, INFO) handed to `SimulatorHooks.onInvite` (src/sim/media answers them with --media). */
 export interface InviteContext {
   deviceId: string;
   /** The channel the INVITE names (Request-URI user), or the device itself. */
@@ -53,6 +53,8 @@ export interface InviteContext {
   peer: Peer;
   reply: IncomingRequest['reply'];
   log: Logger;
+  /** The device's SIP endpoint: in-dialog requests (a device-initiated BYE) go out on it. */
+  endpoint: SipEndpoint;
 }
 
 /** What every device of one simulator shares. */
@@ -377,15 +379,14 @@ export class SimDevice {
         return this.onSubscribe(r);
       case 'INVITE':
         this.ctx.counters.invites++;
-        if (this.ctx.onInvite) return this.ctx.onInvite({ deviceId: this.id, channelId: target, msg, peer: r.peer, reply: r.reply, log: this.ctx.log });
+        if (this.ctx.onInvite) return this.ctx.onInvite({ deviceId: this.id, channelId: target, msg, peer: r.peer, reply: r.reply, log: this.ctx.log, endpoint: this.ep });
         return r.reply(488, 'Not Acceptable Here');
       case 'ACK':
-        return;
       case 'BYE':
       case 'CANCEL':
       case 'INFO':
-        if (this.ctx.onInvite) return this.ctx.onInvite({ deviceId: this.id, channelId: target, msg, peer: r.peer, reply: r.reply, log: this.ctx.log });
-        return r.reply(481);
+        if (this.ctx.onInvite) return this.ctx.onInvite({ deviceId: this.id, channelId: target, msg, peer: r.peer, reply: r.reply, log: this.ctx.log, endpoint: this.ep });
+        return msg.method === 'ACK' ? undefined : r.reply(481);
       case 'OPTIONS':
         return r.reply(200, 'OK', { Allow: 'REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, INVITE, ACK, BYE, CANCEL, INFO, OPTIONS' });
       case 'NOTIFY':

@@ -17,12 +17,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger(opts.logLevel, process.stderr);
-  if (opts.media !== undefined) {
-    if (!existsSync(opts.media)) {
-      process.stderr.write(`sharpeye-sim: --media file not found: ${opts.media}\n`);
-      return 2;
-    }
-    log.warn({ media: opts.media }, 'media answers arrive with the media issue: INVITE is answered 488 for now');
+  if (opts.media !== undefined && !existsSync(opts.media)) {
+    process.stderr.write(`sharpeye-sim: --media file not found: ${opts.media}\n`);
+    return 2;
   }
   const sim = new Simulator({ ...opts, log });
   let statsTimer: NodeJS.Timeout | undefined;

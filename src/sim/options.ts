@@ -15,8 +15,12 @@ export interface SimulatorOptions {
   devices: number;
   channelsPerDevice: number;
   transport?: 'udp' | 'tcp';
-  /** Video file for INVITE answers (media comes with the media issue; kept so the command line is stable). */
+  /** Video file (anything ffmpeg reads; H.264/H.265) sent as PS over RTP to every INVITE, looping. */
   media?: string;
+  /** Frame rate of the media file instead of the one in its SPS VUI (default: VUI, else the container's, else 25). */
+  fps?: number;
+  /** Each stream is ended by the device with a BYE after this many seconds (tests of device-initiated BYE). */
+  mediaByeAfter?: number;
   /** First 10 digits of every ID (centre code 8 + industry 2); default: the domain's first 8 digits + `00`. */
   idPrefix?: string;
   /** Serial (last 6 digits) of the first device; run several simulators side by side with different starts. */
@@ -76,7 +80,11 @@ Required:
 
 Options:
   --transport udp|tcp         SIP transport (default udp; tcp opens one connection per device)
-  --media FILE                video for INVITE answers (media comes later: INVITE is answered 488 for now)
+  --media FILE                answer INVITE (Play/Playback/Download; UDP, TCP active/passive) with this video as
+                              PS over RTP, looping at its frame rate (H.264/H.265; other containers are copied
+                              out once with ffmpeg into a cache in the OS temp dir). Without it INVITE gets 488.
+  --fps N                     frame rate of the --media file (default: its SPS VUI timing, else container, else 25)
+  --media-bye-after S         the device ends each stream with its own BYE after S seconds
   --stats                     print one JSON line of counters per second on stdout
   --id-prefix DIGITS          first 10 digits of every ID (default: domain's first 8 digits + 00)
   --id-start N                serial of the first device (default 1)
@@ -110,6 +118,14 @@ function int(name: string, v: string | undefined, min: number, max: number): num
   return n;
 }
 
+function num(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new Error(`--${name} must be a number, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new Error(`--${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
 /** Parses the command line; returns 'help' for --help. Throws Error with a user-facing message on bad input. */
 export function parseCli(argv: string[]): CliOptions | 'help' {
   const { values } = parseArgs({
@@ -124,6 +140,8 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
       'channels-per-device': { type: 'string' },
       transport: { type: 'string' },
       media: { type: 'string' },
+      fps: { type: 'string' },
+      'media-bye-after': { type: 'string' },
       stats: { type: 'boolean' },
       'id-prefix': { type: 'string' },
       'id-start': { type: 'string' },
@@ -158,6 +176,8 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
     channelsPerDevice: int('channels-per-device', values['channels-per-device'], 1, 9_999)!,
     transport,
     media: values.media,
+    fps: num('fps', values.fps, 0.1, 240),
+    mediaByeAfter: num('media-bye-after', values['media-bye-after'], 0.1, 86_400),
     idPrefix: values['id-prefix'],
     idStart: int('id-start', values['id-start'], 1, 999_999),
     keepalive: int('keepalive', values.keepalive, 1, 86_400),
@@ -186,6 +206,9 @@ export function validateOptions(o: SimulatorOptions): void {
   if (o.idPrefix !== undefined && !/^\d{10}$/.test(o.idPrefix)) throw new Error(`id prefix must be 10 digits, got "${o.idPrefix}"`);
   if (!Number.isInteger(o.devices) || o.devices < 1) throw new Error('devices must be at least 1');
   if (!Number.isInteger(o.channelsPerDevice) || o.channelsPerDevice < 1) throw new Error('channels per device must be at least 1');
+  if (o.fps !== undefined && !(o.fps > 0 && o.fps <= 240)) throw new Error(`fps must be between 0 and 240, got ${o.fps}`);
+  if (o.mediaByeAfter !== undefined && !(o.mediaByeAfter > 0)) throw new Error(`media BYE delay must be positive, got ${o.mediaByeAfter}`);
+  if ((o.fps !== undefined || o.mediaByeAfter !== undefined) && o.media === undefined) throw new Error('--fps and --media-bye-after need --media');
   const start = o.idStart ?? DEFAULTS.idStart;
   if (start + o.devices - 1 > 999_999) throw new Error(`device serials run past 999999 (id start ${start} + ${o.devices} devices)`);
   if ((start + o.devices - 1) * o.channelsPerDevice > 999_999) {

@@ -8,6 +8,8 @@ import type { Peer } from '../sip/transport.js';
 import { createAnswers, type AlarmSpec, type ManscdpAnswers } from './answers.js';
 import { newDeviceCounters, SimDevice, type DeviceContext, type DeviceCounters, type DeviceState, type InviteContext } from './device.js';
 import { IdPlan } from './ids.js';
+import { SimMedia } from './media/service.js';
+import { loadMediaSource, type MediaSource } from './media/source.js';
 import { DEFAULTS, parseServer, validateOptions, type SimulatorOptions, type Vendor } from './options.js';
 import { newWireCounters, openUdp, routeAddress, TcpClientTransport, type WireCounters } from './transports.js';
 
@@ -42,10 +44,14 @@ export interface SimStats {
   tcpConnects: number;
   tcpDrops: number;
   sockets: number;
+  /** Media streams sending (--media). */
+  streams: number;
+  /** Media sent over the last second, kbit/s. */
+  mediaKbps: number;
 }
 
 export interface SimulatorHooks {
-  /** INVITE (and BYE/CANCEL/INFO) for live, playback and download; without it INVITE is answered 488. */
+  /** INVITE (and ACK/BYE/CANCEL/INFO) for live, playback and download; replaces --media; without either INVITE is answered 488. */
   onInvite?: (ctx: InviteContext) => void;
 }
 
@@ -55,7 +61,7 @@ const VENDORS: Record<Vendor, { ua: (nvr: boolean) => string }> = {
   uniview: { ua: (nvr) => (nvr ? 'UNIVIEW NVR' : 'UNIVIEW IPC') },
 };
 
-type Resolved = Required<Omit<SimulatorOptions, 'media' | 'log' | 'localHost' | 'idPrefix'>> & Pick<SimulatorOptions, 'media' | 'localHost'> & { idPrefix: string };
+type Resolved = Required<Omit<SimulatorOptions, 'media' | 'fps' | 'mediaByeAfter' | 'log' | 'localHost' | 'idPrefix'>> & Pick<SimulatorOptions, 'media' | 'fps' | 'mediaByeAfter' | 'localHost'> & { idPrefix: string };
 
 /**
  * GB/T 28181-2016 device simulator: N devices × M channels registering with one platform, multiplexed over a
@@ -78,6 +84,7 @@ export class Simulator extends EventEmitter {
   private alarmTimer?: NodeJS.Timeout;
   private running = false;
   private stopping?: Promise<void>;
+  private media?: SimMedia;
 
   constructor(
     options: SimulatorOptions,
@@ -104,6 +111,13 @@ export class Simulator extends EventEmitter {
     const server = { host, port: srv.port };
     const localHost = o.localHost ?? (await routeAddress(server));
     const nvr = o.channelsPerDevice > 1;
+    let onInvite = this.hooks.onInvite;
+    if (!onInvite && o.media !== undefined) {
+      // loaded (and extracted with ffmpeg when needed) before any device registers; shared by every channel
+      const source = await loadMediaSource(o.media, { fps: o.fps, log: this.log });
+      this.media = new SimMedia({ source, localHost, byeAfterS: o.mediaByeAfter, log: this.log, logBudget: () => this.logBudget() });
+      onInvite = this.media.handle;
+    }
     this.answers = createAnswers({ plan: this.plan, vendor: o.vendor, timeZone: o.timeZone, catalogPerMessage: o.catalogPerMessage, recordsPerMessage: o.recordsPerMessage, recordDays: o.recordDays, domain: o.domain });
     const ctx: DeviceContext = {
       serverId: o.serverId,
@@ -117,7 +131,7 @@ export class Simulator extends EventEmitter {
       log: this.log,
       userAgent: VENDORS[o.vendor].ua(nvr),
       tcp: o.transport === 'tcp',
-      onInvite: this.hooks.onInvite,
+      onInvite,
       onStateChange: (d, from, to) => this.stateChanged(d, from, to),
       answerWindow: 4,
       logBudget: () => this.logBudget(),
@@ -224,6 +238,11 @@ export class Simulator extends EventEmitter {
     dev.handle(r, target ?? dev.id);
   }
 
+  /** The --media file as loaded (codec, size, frame rate, the Annex-B file read), once start() has loaded it. */
+  get mediaSource(): MediaSource | undefined {
+    return this.media?.source;
+  }
+
   /** Resolves when every device is registered (rejects after `timeoutMs`). */
   whenAllRegistered(timeoutMs = 60_000): Promise<number> {
     if (this.allRegisteredS !== null && this.registeredCount === this.devices.length) return Promise.resolve(this.allRegisteredS);
@@ -315,6 +334,8 @@ export class Simulator extends EventEmitter {
       tcpConnects: this.wire.tcpConnects,
       tcpDrops: this.wire.tcpDrops,
       sockets: this.opts.transport === 'udp' ? this.endpoints.length : this.wire.tcpConnects - this.wire.tcpDrops,
+      streams: this.media?.streams ?? 0,
+      mediaKbps: this.media?.mediaKbps() ?? 0,
     };
   }
 
@@ -328,6 +349,8 @@ export class Simulator extends EventEmitter {
     this.running = false;
     clearTimeout(this.starter);
     clearTimeout(this.alarmTimer);
+    // streams end first, with a BYE each, while the devices are still registered
+    await this.media?.stop(Math.min(timeoutMs, 5000));
     const registered = this.devices.filter((d) => d.state === 'registered').length;
     let timer: NodeJS.Timeout | undefined;
     // Unregister with a bounded number in flight, so the platform is not hit by N REGISTERs (and their

@@ -57,8 +57,8 @@ export class ClientDialog {
     return SipHeaders.from({ From: this.from, To: this.to, 'Call-ID': this.callId, CSeq: `${seq} ${method}`, ...extra });
   }
 
-  private send(method: string, extra: Record<string, string>, body: Buffer, seq = ++this.cseq): Promise<SipResponse> {
-    return this.ep.request(this.peer, { kind: 'request', method, uri: this.remoteTarget, headers: this.headers(method, seq, extra), body });
+  private send(method: string, extra: Record<string, string>, body: Buffer, seq = ++this.cseq, timeoutMs?: number): Promise<SipResponse> {
+    return this.ep.request(this.peer, { kind: 'request', method, uri: this.remoteTarget, headers: this.headers(method, seq, extra), body }, timeoutMs ? { timeoutMs } : {});
   }
 
   /** In-dialog request, e.g. INFO with `Content-Type: Application/MANSRTSP`. */
@@ -66,9 +66,10 @@ export class ClientDialog {
     return this.send(method, extra, body);
   }
 
-  async bye(): Promise<SipResponse | undefined> {
+  /** `timeoutMs` bounds the wait for the answer (shutdown must not wait Timer F's 32 s per dead device). */
+  async bye(timeoutMs?: number): Promise<SipResponse | undefined> {
     if (this.ended) return undefined;
     this.ended = true;
-    return this.send('BYE', {}, Buffer.alloc(0));
+    return this.send('BYE', {}, Buffer.alloc(0), ++this.cseq, timeoutMs);
   }
 }

@@ -91,6 +91,11 @@ export class Stream extends EventEmitter<StreamEvents> {
   /** when the current source was (re)started; stall detection counts from here or the last frame */
   sourceSince: number;
   private firstFrameWaiters: Array<() => void> = [];
+  private offset = 0;
+  private rebaseNext = false;
+  private lastVideoDts?: number;
+  private lastAudioDts?: number;
+  private videoStep = 3600;
 
   constructor(
     readonly desc: StreamDescriptor,
@@ -102,9 +107,10 @@ export class Stream extends EventEmitter<StreamEvents> {
     this.sourceSince = this.startedAt;
   }
 
-  /** A new source feeds this stream (re-INVITE): stall detection starts over. */
+  /** A new source feeds this stream (re-INVITE): stall detection starts over, timestamps continue. */
   sourceRestarted(): void {
     this.sourceSince = this.now();
+    this.rebaseNext = this.lastVideoDts !== undefined || this.lastAudioDts !== undefined;
   }
 
   get key(): string {
@@ -123,9 +129,32 @@ export class Stream extends EventEmitter<StreamEvents> {
     return this.state === 'ended';
   }
 
+  /**
+   * Readers must see timestamps that only grow, across a re-INVITE (the new source starts its clock anywhere) and a
+   * camera that resets its clock: a jump back, or forward by more than 10 s, is re-based to continue one frame
+   * interval after the last frame.
+   */
+  private rebase(frame: Frame): Frame {
+    const last = frame.track === 'video' ? this.lastVideoDts : this.lastAudioDts;
+    let dts = frame.dts + this.offset;
+    if (last !== undefined && (this.rebaseNext || dts < last - 45_000 || dts > last + 900_000)) {
+      const step = frame.track === 'video' ? this.videoStep : 1800;
+      this.offset = last + step - frame.dts;
+      dts = frame.dts + this.offset;
+    }
+    this.rebaseNext = false;
+    if (frame.track === 'video') {
+      if (this.lastVideoDts !== undefined && dts > this.lastVideoDts && dts - this.lastVideoDts < 45_000) this.videoStep = dts - this.lastVideoDts;
+      this.lastVideoDts = dts;
+    } else this.lastAudioDts = dts;
+    if (this.offset === 0) return frame;
+    return { ...frame, dts, pts: frame.pts + this.offset } as Frame;
+  }
+
   /** Source side: one access unit. */
-  push(frame: Frame): void {
+  push(input: Frame): void {
     if (this.state === 'ended') return;
+    const frame = this.rebase(input);
     const t = this.now();
     const size = frameBytes(frame);
     this.frames++;

@@ -65,18 +65,20 @@ describe('live video: GB device → hub → FLV / WS-FLV / HLS', { skip: !HAVE_F
     const common = { server: `127.0.0.1:${t.platform.sipPort}`, serverId: '35020000002000000001', domain: '3502000000', password: '12345678', devices: 1, channelsPerDevice: 1, log: silent };
     sims.push(new Simulator({ ...common, media: h264, idStart: 1 } as never));
     sims.push(new Simulator({ ...common, media: h265, idStart: 2 } as never));
+    // a camera that ends every stream with its own BYE after 2 s (device restart, encoder reset)
+    sims.push(new Simulator({ ...common, media: h264, idStart: 3, mediaByeAfter: 2 } as never));
     for (const s of sims) await s.start();
     // registration + catalog
     for (let i = 0; i < 100; i++) {
       const r = await t.app.inject({ method: 'GET', url: '/api/v1/channels?online=true', headers: t.admin });
-      if (r.json().total >= 2) break;
+      if (r.json().total >= 3) break;
       await new Promise((res) => setTimeout(res, 100));
     }
   });
 
   after(async () => {
-    for (const s of sims) await s.stop();
     await t?.close();
+    await Promise.all(sims.map((s) => s.stop()));
   });
 
   const channels = async () => (await t.app.inject({ method: 'GET', url: '/api/v1/channels?pageSize=10', headers: t.admin })).json().items as { id: string; deviceId: string }[];
@@ -221,6 +223,19 @@ describe('live video: GB device → hub → FLV / WS-FLV / HLS', { skip: !HAVE_F
     assert.ok(v.times.length > 0);
     // and the same URL no longer opens
     assert.equal((await fetch(urls.flv)).status, 401);
+  });
+
+  test('a device that BYEs a watched stream is re-INVITEd and the viewer keeps receiving', async () => {
+    const ch = (await channels()).find((c) => c.deviceId.endsWith('0000003'))!;
+    const urls = await startLive(ch.id);
+    const flv = await readFlv(urls.flv, 7000);
+    // frames before the BYE (at 2 s) and after the re-INVITE (0.5 s pause + setup)
+    const first = flv.times[0];
+    const late = flv.times.filter((x) => x - first > 3500);
+    assert.ok(late.length > 25, `frames after the device's BYE: ${late.length} of ${flv.times.length}`);
+    const log = await t.app.inject({ method: 'GET', url: `/api/v1/streams`, headers: t.admin });
+    const s = (log.json().items as { channelId: string; state: string }[]).find((x) => x.channelId === ch.id);
+    assert.equal(s?.state, 'live');
   });
 
   test('the stream is BYEd after the last viewer leaves (linger), and a new request starts it again', async () => {

@@ -1,6 +1,6 @@
 import { createLogger } from '../../src/core/logger.js';
 import { decodeManscdp, type ManscdpMessage } from '../../src/lib/manscdp/index.js';
-import { formatChallenge, parseAuthParams, parseNameAddr, SipHeaders, userOf, verifyDigest, type SipRequest, type SipResponse } from '../../src/lib/sip/index.js';
+import { formatChallenge, parseAuthParams, parseNameAddr, SipHeaders, tagOf, userOf, verifyDigest, type SipRequest, type SipResponse } from '../../src/lib/sip/index.js';
 import { SipSockets } from '../../src/servers/sip-transport.js';
 import { newCallId, newTag, SipEndpoint } from '../../src/sip/endpoint.js';
 import type { Peer } from '../../src/sip/transport.js';
@@ -31,6 +31,8 @@ export class MiniPlatform {
   password = PASSWORD;
   /** Keep received bodies in `received` (off for long benches). */
   keep = true;
+  /** BYEs devices sent (media sessions they ended themselves). */
+  readonly byes: { callId: string; from: string; fromTag?: string; toTag?: string; uri: string; cseq: string }[] = [];
   registerCount = 0;
   forbiddenCount = 0;
   private waiters: (() => void)[] = [];
@@ -120,6 +122,13 @@ export class MiniPlatform {
       }
       reply(200);
       if (m && this.keep) this.received.push({ from, method: msg.method, msg: m });
+      this.changed();
+      return;
+    }
+    if (msg.method === 'BYE') {
+      // a device ending a media session it was INVITEd to (src/sim/media)
+      this.byes.push({ callId: msg.headers.get('call-id') ?? '', from, fromTag: tagOf(msg.headers.get('from')), toTag: tagOf(msg.headers.get('to')), uri: msg.uri, cseq: msg.headers.get('cseq') ?? '' });
+      reply(200);
       this.changed();
       return;
     }

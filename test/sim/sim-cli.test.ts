@@ -40,6 +40,8 @@ test('sharpeye-sim registers, prints a stats line per second and unregisters on 
       assert.ok(k in line, `stats line has ${k}`);
     }
     assert.deepEqual(Object.keys(line).slice(0, 11), ['t', 'registered', 'registering', 'failed', 'keepalivesSent', 'keepaliveErrors', 'queriesAnswered', 'sipSent', 'sipReceived', 'retransmits', 'rssMB']);
+    assert.equal(line.streams, 0, 'media stream count (no --media)');
+    assert.equal(line.mediaKbps, 0);
     assert.equal(platform.registrations.size, 2);
     assert.ok([...platform.registrations.keys()].every((id) => /^35020000001180000\d{3}$/.test(id)), 'NVR IDs (118) when M > 1');
     p.kill('SIGINT');

@@ -195,7 +195,7 @@ describe('against a minimal platform over UDP (20 NVRs × 12 channels, 8 devices
     await assert.rejects(s.raiseAlarm('35020000001180099999'), /unknown device/);
   });
 
-  test('INVITE is answered 488 until media lands; unknown targets 404', async () => {
+  test('INVITE without --media is answered 488; unknown targets 404', async () => {
     const reg = platform.registrations.get(dev)!;
     const h = SipHeaders.from({ From: `<sip:${SERVER_ID}@${DOMAIN}>;tag=${newTag()}`, To: `<sip:${s.channelIds(dev)[0]}@${DOMAIN}>`, 'Call-ID': newCallId(), CSeq: '1 INVITE', Contact: `<sip:${SERVER_ID}@127.0.0.1:1>` });
     const r = await platform.ep.request(reg.peer, { kind: 'request', method: 'INVITE', uri: `sip:${s.channelIds(dev)[0]}@127.0.0.1`, headers: h, body: Buffer.alloc(0) });

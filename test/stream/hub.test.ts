@@ -141,3 +141,19 @@ test('closeReaders cuts only the matching sessions', () => {
   s.end('done');
   assert.equal(b.closed, 'stream-ended');
 });
+
+test('timestamps keep growing across a source restart and a camera clock reset', () => {
+  const s = new Stream(desc);
+  const r = new TestSink();
+  for (let i = 0; i < 10; i++) s.push(video(i, i === 0));
+  s.attach(r, { protocol: 'flv' });
+  s.sourceRestarted();
+  // the new source starts its clock at 0 again
+  for (let i = 0; i < 5; i++) s.push(video(i, i === 0));
+  // then the camera jumps its clock back by a minute
+  s.push(video(100_000, true));
+  s.push(video(100_001, false));
+  const dts = r.frames.map((f) => f.dts);
+  for (let i = 1; i < dts.length; i++) assert.equal(dts[i] - dts[i - 1], 3600, `step ${i}: ${dts.join(',')}`);
+  assert.equal(dts.length, 10 + 5 + 2, 'the GOP (10) + the new source (5) + after the reset (2)');
+});
