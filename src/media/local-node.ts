@@ -15,6 +15,8 @@ export interface LocalMediaOptions {
   portRange: { min: number; max: number };
   lingerMs: number;
   stallMs: number;
+  /** a TCP media peer that connects and sends nothing for this long is dropped (default 10 s) */
+  tcpIdleMs?: number;
   log: Logger;
 }
 
@@ -56,7 +58,7 @@ export class LocalMediaNode implements MediaNode {
     for (let attempt = 0; attempt < 20; attempt++) {
       const port = this.ports.take();
       try {
-        const ingest = await StreamIngest.open({ stream, transport: req.transport, host: this.opts.bindHost, port, ssrc: req.ssrc, log: this.log });
+        const ingest = await StreamIngest.open({ stream, transport: req.transport, host: this.opts.bindHost, port, ssrc: req.ssrc, log: this.log, tcpIdleMs: this.opts.tcpIdleMs });
         this.ingests.set(req.stream.key, { ingest, port });
         this.hub.resetStall(req.stream.key);
         return { nodeId: this.id, host: this.opts.publicHost, port, transport: req.transport };

@@ -24,7 +24,7 @@ export class StreamIngest {
     this.demux = demux;
   }
 
-  static async open(opts: { stream: Stream; transport: RtpTransport; host: string; port: number; ssrc: number; log: Logger }): Promise<StreamIngest> {
+  static async open(opts: { stream: Stream; transport: RtpTransport; host: string; port: number; ssrc: number; log: Logger; tcpIdleMs?: number }): Promise<StreamIngest> {
     const { stream, log } = opts;
     let self: StreamIngest | undefined;
     const demux = new PayloadDemux({
@@ -34,7 +34,7 @@ export class StreamIngest {
       },
     });
     const reorder = new ReorderBuffer({ onPacket: (p) => demux.push(p), onLoss: () => demux.loss(), window: 64 });
-    const receiver = await RtpReceiver.open({ transport: opts.transport, host: opts.host, port: opts.port, log, onPacket: (p) => reorder.push(p) });
+    const receiver = await RtpReceiver.open({ transport: opts.transport, host: opts.host, port: opts.port, log, tcpIdleMs: opts.tcpIdleMs, onPacket: (p) => reorder.push(p) });
     receiver.expectSsrc(opts.ssrc);
     self = new StreamIngest(receiver, opts.transport, reorder, demux);
     return self;

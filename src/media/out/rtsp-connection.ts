@@ -83,7 +83,7 @@ export class RtspConnection implements RtspPeer {
 
   /** The server's periodic check: a connection with no session and no request for `idleMs` is closed. */
   sweep(now: number, idleMs: number): void {
-    if (!this.closing && this.sessions.size === 0 && now - this.lastActivity > idleMs) {
+    if (!this.closing && this.sessions.size === 0 && this.queued === 0 && now - this.lastActivity > idleMs) {
       this.ctx.log.debug({ remote: this.remote }, 'rtsp connection idle: closing');
       this.close(false);
     }

@@ -65,19 +65,27 @@ export function errorResponse(status: number, req?: RtspRequest): RtspResponse {
 type Auth = { ok: true; claims: MediaClaims } | { ok: false; reason: string };
 
 /**
- * The token of the request URL when it has one (checked against the stream, expiry and revocations); otherwise the
- * claims already accepted for this stream on this session or connection, checked again against revocations only
- * (the URL was opened in time; a revoked session must not SETUP or PLAY any more).
+ * Who may act on stream `key`. Inside a session, the session's claims (its URL was opened in time), re-checked
+ * against revocations: a token glued to a later URL of the session (some clients repeat the DESCRIBE URL) does not
+ * matter, even expired. Outside a session, the request URL's token, checked in full (signature, expiry, stream,
+ * revocations) and then remembered for this connection, because SETUP URLs built from our Content-Base carry none;
+ * without a token, such a remembered grant, re-checked against expiry and revocations.
  */
 function authorize(ctx: RtspServerContext, peer: RtspPeer, key: string, t: RtspTarget, session: RtspSession | undefined): Auth {
-  if (t.token !== undefined) {
+  let claims: MediaClaims | undefined;
+  if (session && session.key === key) {
+    claims = session.claims;
+  } else if (t.token !== undefined) {
     const r = ctx.auth.check(t.token, key);
     if (!r.ok || !r.claims) return { ok: false, reason: r.message ?? 'media token invalid' };
     if (!peer.grants.has(key) && peer.grants.size >= MAX_GRANTS) peer.grants.delete(peer.grants.keys().next().value as string);
     peer.grants.set(key, r.claims);
     return { ok: true, claims: r.claims };
+  } else {
+    claims = peer.grants.get(key);
+    // a new session opens the URL anew: only while its token is still within its expiry
+    if (claims && claims.e * 1000 < ctx.auth.now()) return { ok: false, reason: 'media token expired' };
   }
-  const claims = session && session.key === key ? session.claims : peer.grants.get(key);
   if (!claims) return { ok: false, reason: 'media token missing' };
   const a = ctx.auth;
   if (a.revocations.isRevoked(claims.s, claims.u, claims.e * 1000 - a.ttlMs, a.now())) return { ok: false, reason: 'media token revoked' };
@@ -100,6 +108,19 @@ function waitFor(stream: Stream, ready: () => boolean, ms: number): Promise<void
     const timer = setTimeout(done, ms);
     stream.on('params', check);
     stream.on('ended', done);
+  });
+}
+
+/** Resolves when the stream has its first decodable frame (its parameters), ends, or `ms` pass. */
+function whenLive(stream: Stream, ms: number): Promise<void> {
+  if (stream.firstFrameAt !== undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    stream.whenLive().then(done, done);
   });
 }
 
@@ -191,8 +212,8 @@ export async function handleRequest(ctx: RtspServerContext, peer: RtspPeer, req:
       ctx.hub.touch(t.key);
       // a stream that is starting: wait for its parameter sets, and for a moment for its audio to show up
       const s0 = stream;
-      await waitFor(s0, () => servedTracks(s0.params).length > 0 || !!s0.params.video, ctx.describeWaitMs);
-      const liveFor = s0.firstFrameAt === undefined ? 0 : Date.now() - s0.firstFrameAt;
+      await whenLive(s0, ctx.describeWaitMs);
+      const liveFor = s0.firstFrameAt === undefined ? Infinity : Date.now() - s0.firstFrameAt;
       if (!s0.params.audio && liveFor < ctx.audioGraceMs) await waitFor(s0, () => !!s0.params.audio, ctx.audioGraceMs - liveFor);
       stream = liveStream(ctx.hub, t.key);
       if (!stream) return reply(404);

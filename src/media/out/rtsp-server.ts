@@ -102,7 +102,7 @@ class Context implements RtspServerContext {
   }
 
   onError(session: RtspSession, err: unknown): void {
-    this.log.warn({ err, session: session.id, path: session.key }, 'rtsp: cannot packetize a frame');
+    this.log.warn({ err, session: session.id, path: session.key }, 'rtsp session error');
   }
 
   ended(s: RtspSession, reason: SessionEndReason): void {
@@ -133,10 +133,14 @@ class Context implements RtspServerContext {
  * as RTP over the RTSP connection (interleaved) or over UDP from one shared port pair.
  *
  * URLs and tokens: DESCRIBE must carry `?token=`; its answer has `Content-Base: rtsp://host:port/<key>/` and the SDP's
- * `a=control:trackID=N`, so SETUP comes to `<key>/trackID=N` and the aggregate PLAY to `<key>/` — both without the
- * token (a relative reference resolved against a base with a query loses the query, RFC 3986 §5.2). These are
- * authorized by what was accepted before on the same connection (DESCRIBE) or session, re-checked against
- * revocations; a token present on any URL is checked again in full.
+ * `a=control:trackID=N`, so SETUP comes to `<key>/trackID=N` and the aggregate PLAY to `<key>/`, both without the
+ * token (a base with a query would not survive: RFC 3986 §5.2 drops it, ffmpeg/live555 glue the control after it).
+ * The first SETUP is authorized by the token accepted on the same connection (or by one on its own URL, also in the
+ * glued form `?token=T/trackID=0`), later requests by their session; both re-checked against revocations. Players
+ * cut by the hub (revoked, slow, stream ended) lose their connection; UDP players also get RTCP BYE.
+ *
+ * UDP: one shared socket pair (server_port) for every session, see RtspUdp. TCP sessions live as long as their
+ * connection; UDP ones until TEARDOWN or `sessionTimeoutSec` without a request or RTCP receiver report.
  */
 export class RtspServer {
   private closed = false;
@@ -170,7 +174,13 @@ export class RtspServer {
     }
     const ctx = new Context(opts.hub, opts.auth, log, udp, opts);
     const every = Math.max(50, Math.min(1000, ctx.idleTimeoutMs / 4, (ctx.sessionTimeoutSec * 1000) / 4));
-    const timer = setInterval(() => ctx.sweep(Date.now()), every);
+    const timer = setInterval(() => {
+      try {
+        ctx.sweep(Date.now());
+      } catch (err) {
+        log.error({ err }, 'rtsp sweep failed');
+      }
+    }, every);
     timer.unref();
     const rtsp = new RtspServer(server, ctx, port, timer);
     server.on('connection', (socket) => rtsp.accept(socket));
@@ -200,7 +210,7 @@ export class RtspServer {
     clearInterval(this.timer);
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of [...this.ctx.sessions.values()]) s.end('server-closing');
-    for (const c of [...this.ctx.connections]) c.close(false);
+    for (const c of [...this.ctx.connections]) c.close(true); // BYEs go out; destroyed after a short linger
     this.ctx.udp.close();
     await done;
   }

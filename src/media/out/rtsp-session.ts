@@ -179,7 +179,15 @@ export class RtspSession implements StreamSink {
       if (sameFormat(t.info, now.find((n) => n.id === t.info.id))) continue;
       // a new codec or audio format cannot be signalled without a new DESCRIBE: the client has to start over
       this.stale = true;
-      if (!this.holding) queueMicrotask(() => this.end('params-changed'));
+      if (!this.holding) {
+        queueMicrotask(() => {
+          try {
+            this.end('params-changed');
+          } catch (e) {
+            this.host.onError(this, e);
+          }
+        });
+      }
       return;
     }
   }

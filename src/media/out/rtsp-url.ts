@@ -28,8 +28,9 @@ export function parseRtspTarget(uri: string): RtspTarget | undefined {
   let origin: string | undefined;
   const m = /^(rtsps?|rtspu):\/\/([^/?#]*)(.*)$/i.exec(uri);
   if (m) {
-    if (!m[2]) return undefined;
-    origin = `${m[1].toLowerCase()}://${m[2]}`;
+    const authority = m[2].slice(m[2].lastIndexOf('@') + 1); // never echo credentials back in Content-Base
+    if (!authority) return undefined;
+    origin = `${m[1].toLowerCase()}://${authority}`;
     rest = m[3];
   } else if (uri.startsWith('/')) {
     rest = uri;
