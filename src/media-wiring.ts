@@ -9,6 +9,7 @@ import { DEFAULT_LIVE_SETTINGS, LiveService } from './live/live-service.js';
 import { LocalMediaNode } from './media/local-node.js';
 import { mediaHttpRoutes } from './media/out/http-routes.js';
 import { MediaAuth } from './media/out/media-auth.js';
+import { RtspServer } from './media/out/rtsp-server.js';
 import { Revocations } from './media/out/revocations.js';
 import type { Store } from './store/index.js';
 
@@ -17,7 +18,7 @@ import type { Store } from './store/index.js';
  * rest: revoked sessions cut streams (R11), every view start/stop goes to the user log, measured quality goes onto
  * the channel (R12).
  */
-export function createMedia(o: { config: Readonly<Config>; store: Store; gb: GbService; bus: EventBus; clock: Clock; log: Logger; secret: Buffer }) {
+export async function createMedia(o: { config: Readonly<Config>; store: Store; gb: GbService; bus: EventBus; clock: Clock; log: Logger; secret: Buffer }) {
   const { config, store, bus, log } = o;
   const node = new LocalMediaNode({
     id: config.nodeId,
@@ -83,15 +84,19 @@ export function createMedia(o: { config: Readonly<Config>; store: Store; gb: GbS
   }, 60_000);
   qualityTimer.unref();
 
+  const rtsp = await RtspServer.listen({ host: config.host, port: config.rtspPort, hub: node.hub, auth, log: log.child({ component: 'rtsp' }) });
+
   return {
     node,
     live,
     tokens,
+    rtsp,
     http: (app: FastifyInstance) => mediaHttpRoutes(app, node, auth, log.child({ component: 'media-http' })),
     async close() {
       clearInterval(qualityTimer);
       offRevoke();
       await live.stopAll();
+      await rtsp.close();
       await node.close();
     },
   };

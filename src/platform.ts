@@ -47,7 +47,7 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
     settings: { sipId: config.sipId, domain: config.sipDomain, defaultPassword: config.sipPassword, autoAdmit: config.sipAutoAdmit, tz: config.tz, ...DEFAULT_GB_SETTINGS, ...gbOverrides },
   });
   await gb.start();
-  const media = createMedia({ config, store, gb, bus, clock, log, secret: secretKey });
+  const media = await createMedia({ config, store, gb, bus, clock, log, secret: secretKey });
   // Event-loop delay, reported by /api/v1/gb/status (storm rule: never blocked > 200 ms).
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -65,6 +65,7 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
     live: media.live,
     media: media.node,
     mediaHttp: media.http,
+    rtspPort: media.rtsp.port,
     loop,
     sipPort: sockets.local.port,
     startedAt: Date.now(),

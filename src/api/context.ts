@@ -31,6 +31,8 @@ export interface ApiDeps {
   media?: MediaNode;
   /** registers the media outputs (HTTP-FLV, WS-FLV, HLS) on the HTTP server when this process is a media node */
   mediaHttp?: (app: import('fastify').FastifyInstance) => Promise<void>;
+  /** the RTSP output's actual port (SHARPEYE_RTSP_PORT, or the one the OS chose for 0) */
+  rtspPort?: number;
   /** event-loop delay histogram (ns) */
   loop?: import('node:perf_hooks').IntervalHistogram;
 }

@@ -22,7 +22,7 @@ export function mediaUrls(req: FastifyRequest, deps: ApiDeps, path: string, toke
     flv: `${secure ? 'https' : 'http'}://${host}/media/${path}.flv?${q}`,
     wsFlv: `${secure ? 'wss' : 'ws'}://${host}/media/${path}.flv?${q}`,
     hls: `${secure ? 'https' : 'http'}://${host}/media/${path}/index.m3u8?${q}`,
-    rtsp: `rtsp://${rtspHost}:${deps.config.rtspPort}/${path}?${q}`,
+    rtsp: `rtsp://${rtspHost}:${deps.rtspPort ?? deps.config.rtspPort}/${path}?${q}`,
   };
 }
 
