@@ -16,7 +16,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       tdb = await freshDatabase(dialect);
       database = openDatabase(tdb.url);
-      assert.deepEqual(await migrateToLatest(database), ['001_foundation', '002_gb28181']);
+      assert.deepEqual(await migrateToLatest(database), ['001_foundation', '002_gb28181', '003_media']);
       assert.deepEqual(await migrateToLatest(database), [], 'migrations are idempotent');
       store = createStore(database);
     });
