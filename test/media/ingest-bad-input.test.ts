@@ -131,3 +131,35 @@ test('a TCP peer sending a broken length prefix and a giant frame cannot grow me
   await node.closeStream(ref(4).key, 'test');
   await node.closeStream(r.key, 'test');
 });
+
+// Payloads other than PS, sent by ffmpeg (an independent RTP sender): RFC 6184 H.264 and MPEG-TS in RTP.
+import { spawn, spawnSync } from 'node:child_process';
+
+const HAVE_FFMPEG = spawnSync('ffmpeg', ['-version']).status === 0;
+
+async function ffmpegInto(port: number, ssrc: number, format: 'rtp' | 'rtp_mpegts', codec = 'libx264', seconds = 3): Promise<void> {
+  const p = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', String(seconds), '-c:v', codec, '-g', '25', '-bf', '0', '-pix_fmt', 'yuv420p', '-ssrc', String(ssrc), '-payload_type', '96', '-f', format, `rtp://127.0.0.1:${port}?pkt_size=1200`], { stdio: 'ignore' });
+  await new Promise((res) => p.on('exit', res));
+}
+
+for (const [name, format, rtpmap, codec, want] of [
+  ['RFC 6184 H.264 (PT announced as H264)', 'rtp', { 96: 'H264' }, 'libx264', 'h264'],
+  ['RFC 7798 H.265 (PT announced as H265)', 'rtp', { 96: 'H265' }, 'libx265', 'h265'],
+  // ffmpeg's rtp_mpegts ignores -ssrc: this also shows a device whose SSRC differs from its answer being accepted
+  // once nothing else arrives for 3 s
+  ['MPEG-TS in RTP (sniffed, no rtpmap, foreign SSRC)', 'rtp_mpegts', undefined, 'libx264', 'h264'],
+] as const) {
+  test(`ingest: ${name} from ffmpeg`, { skip: !HAVE_FFMPEG && 'ffmpeg missing' }, async () => {
+    const n = name.includes('7798') ? 6 : name.includes('TS') ? 7 : 5;
+    const r = ref(n);
+    const ssrc = 300000 + n;
+    const port = await node.openReceive({ stream: r, transport: 'udp', ssrc });
+    await node.confirmReceive(r.key, { ssrc, rtpmap: rtpmap as Record<number, string> | undefined });
+    await ffmpegInto(port.port, ssrc, format, codec, format === 'rtp_mpegts' ? 7 : 3);
+    const info = (await node.stream(r.key))!;
+    assert.equal(info.state, 'live', JSON.stringify(info));
+    assert.deepEqual([info.codec, info.width, info.height], [want, 320, 240]);
+    assert.ok(info.frames >= 60, `${info.frames} frames of ~75`);
+    await node.closeStream(r.key, 'test');
+  });
+}

@@ -58,11 +58,16 @@ export class RtpReceiver {
     const s = dgram.createSocket({ type: 'udp4', reuseAddr: false });
     this.udp = s;
     s.on('message', (msg) => this.onDatagram(msg));
-    s.on('error', (e) => this.opts.log.warn({ err: e.message, port: this.opts.port }, 'rtp udp socket error'));
     return new Promise((resolve, reject) => {
-      s.once('error', reject);
+      s.once('error', (e) => {
+        // the port is taken (the pool tries the next one): close this socket quietly
+        this.udp = undefined;
+        s.close();
+        reject(e);
+      });
       s.bind(this.opts.port, this.opts.host, () => {
-        s.off('error', reject);
+        s.removeAllListeners('error');
+        s.on('error', (e) => this.opts.log.warn({ err: e.message, port: this.opts.port }, 'rtp udp socket error'));
         try {
           s.setRecvBufferSize(4 * 1024 * 1024); // bursts of a keyframe at 2-8 Mb/s
         } catch {
@@ -78,9 +83,14 @@ export class RtpReceiver {
     this.server = server;
     server.maxConnections = 2;
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (e) => {
+        this.server = undefined;
+        server.close();
+        reject(e);
+      });
       server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
+        server.on('error', (e) => this.opts.log.warn({ err: e.message, port: this.opts.port }, 'rtp tcp listener error'));
         resolve();
       });
     });
