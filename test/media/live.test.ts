@@ -50,7 +50,7 @@ async function readFlv(url: string, ms: number): Promise<{ times: number[]; firs
   return { times, firstMs, status: res.status, bytes };
 }
 
-describe('live video: GB device → hub → FLV / WS-FLV / HLS', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe missing (apt-get install ffmpeg)' }, () => {
+describe('live video: GB device → hub → FLV / WS-FLV / HLS / RTSP', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe missing (apt-get install ffmpeg)' }, () => {
   let t: TestApp;
   let base: string;
   const sims: Simulator[] = [];
@@ -88,7 +88,7 @@ describe('live video: GB device → hub → FLV / WS-FLV / HLS', { skip: !HAVE_F
     return r.json() as Urls;
   };
 
-  test('H.264 1080p: FLV counts every frame once, a second viewer starts in < 1 s, ffprobe reads FLV, WS-FLV and HLS', async () => {
+  test('H.264 1080p: FLV counts every frame once, a second viewer starts in < 1 s, ffprobe reads FLV, WS-FLV, HLS and RTSP', async () => {
     const ch = (await channels()).find((c) => c.deviceId.endsWith('0000001'));
     assert.ok(ch, 'the H.264 camera registered');
     const t0 = Date.now();
@@ -109,7 +109,7 @@ describe('live video: GB device → hub → FLV / WS-FLV / HLS', { skip: !HAVE_F
     const second = await readFlv(urls.flv, 1500);
     assert.ok(second.firstMs >= 0 && second.firstMs < 1000, `second viewer's first frame after ${second.firstMs} ms`);
 
-    const [f, ws, hls] = await Promise.all([
+    const [f, ws, hls, rtsp] = await Promise.all([
       probe(urls.flv, { seconds: 3 }),
       (async () => {
         const file = path.join(t.dataDir, 'ws.flv');
@@ -127,8 +127,9 @@ describe('live video: GB device → hub → FLV / WS-FLV / HLS', { skip: !HAVE_F
         return probe(file);
       })(),
       probe(urls.hls, { seconds: 3 }),
+      probe(urls.rtsp, { seconds: 3, args: ['-rtsp_transport', 'tcp'] }),
     ]);
-    for (const [name, streams] of [['flv', f], ['ws-flv', ws], ['hls', hls]] as const) {
+    for (const [name, streams] of [['flv', f], ['ws-flv', ws], ['hls', hls], ['rtsp', rtsp]] as const) {
       const v = video(streams);
       assert.equal(v.codec_name, 'h264', name);
       assert.equal(v.width, 1920, name);
@@ -151,13 +152,16 @@ describe('live video: GB device → hub → FLV / WS-FLV / HLS', { skip: !HAVE_F
     assert.ok(stream.bitrateKbps > 500, `measured bitrate ${stream.bitrateKbps} kb/s`);
   });
 
-  test('H.265: HLS through ffprobe; FLV (enhanced, hvc1) parsed and its HEVC probed', async () => {
+  test('H.265: HLS and RTSP (UDP) through ffprobe; FLV (enhanced, hvc1) parsed and its HEVC probed', async () => {
     const ch = (await channels()).find((c) => c.deviceId.endsWith('0000002'));
     assert.ok(ch);
     const urls = await startLive(ch.id);
     assert.equal(urls.info.codec, 'h265');
-    const hls = video(await probe(urls.hls, { seconds: 3 }));
-    assert.deepEqual([hls.codec_name, hls.width, hls.height], ['hevc', 640, 360]);
+    const [hlsProbe, rtspProbe] = await Promise.all([probe(urls.hls, { seconds: 3 }), probe(urls.rtsp, { seconds: 3, args: ['-rtsp_transport', 'udp'] })]);
+    for (const v of [video(hlsProbe), video(rtspProbe)]) {
+      assert.deepEqual([v.codec_name, v.width, v.height], ['hevc', 640, 360]);
+      assert.ok(Number(v.nb_read_frames) >= 50, `${v.nb_read_frames} frames`);
+    }
     const flv = await readFlv(urls.flv, 3000);
     // rebuild Annex B from the FLV: sequence start (hvcC) + coded frames, then ask ffprobe
     const reader = new FlvReader();
@@ -252,5 +256,25 @@ describe('live video: GB device → hub → FLV / WS-FLV / HLS', { skip: !HAVE_F
     assert.ok(gone, 'stream closed after the 2 s linger');
     const again = await startLive(ch.id, t.admin, { stream: 'sub' });
     assert.equal(again.info.state, 'live');
+  });
+
+  test('TCP media both ways: the device connects to us (tcp-passive) and we connect to the device (tcp-active)', async () => {
+    const all = await channels();
+    const ch1 = all.find((c) => c.deviceId.endsWith('0000001'))!;
+    const ch2 = all.find((c) => c.deviceId.endsWith('0000002'))!;
+    for (const [dev, mode] of [[ch1.deviceId, 'tcp-passive'], [ch2.deviceId, 'tcp-active']]) {
+      const r = await t.app.inject({ method: 'PATCH', url: `/api/v1/devices/${dev}`, headers: t.admin, payload: { mediaTransport: mode } });
+      assert.equal(r.statusCode, 200, r.body);
+    }
+    // the earlier test left ch2's sub-stream lingering: let it close so the next start INVITEs anew
+    for (let i = 0; i < 60 && (await t.platform.media!.stream(`live/${ch2.id}/sub`)); i++) await new Promise((r) => setTimeout(r, 100));
+    const a = await startLive(ch1.id, t.admin, { stream: 'sub' });
+    const b = await startLive(ch2.id, t.admin, { stream: 'sub' });
+    const streams = (await t.app.inject({ method: 'GET', url: '/api/v1/streams', headers: t.admin })).json().items as { key: string; transport: string }[];
+    assert.equal(streams.find((s) => s.key === `live/${ch1.id}/sub`)?.transport, 'tcp-passive');
+    assert.equal(streams.find((s) => s.key === `live/${ch2.id}/sub`)?.transport, 'tcp-active');
+    const [va, vb] = await Promise.all([probe(a.flv, { seconds: 2 }), probe(b.hls, { seconds: 2 })]);
+    assert.equal(video(va).codec_name, 'h264');
+    assert.equal(video(vb).codec_name, 'hevc');
   });
 });
