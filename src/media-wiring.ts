@@ -10,6 +10,10 @@ import { LocalMediaNode } from './media/local-node.js';
 import { mediaHttpRoutes } from './media/out/http-routes.js';
 import { MediaAuth } from './media/out/media-auth.js';
 import { RtspServer } from './media/out/rtsp-server.js';
+import { FfmpegRunner } from './media/ffmpeg/ffmpeg-runner.js';
+import { RtmpServer } from './media/ingest/rtmp-server.js';
+import { liveKey } from './media/node.js';
+import { ALL_CHANNELS } from './store/scope.js';
 import { Revocations } from './media/out/revocations.js';
 import type { Store } from './store/index.js';
 
@@ -20,7 +24,11 @@ import type { Store } from './store/index.js';
  */
 export async function createMedia(o: { config: Readonly<Config>; store: Store; gb: GbService; bus: EventBus; clock: Clock; log: Logger; secret: Buffer }) {
   const { config, store, bus, log } = o;
+  const ffmpeg = new FfmpegRunner({ maxConcurrent: 2, log: log.child({ component: 'ffmpeg' }) });
+  if (!ffmpeg.available) log.warn({ component: 'media' }, 'ffmpeg not found: server snapshots and H.265→H.264 transcoding are off (apt-get install ffmpeg)');
   const node = new LocalMediaNode({
+    ffmpeg,
+    maxTranscodes: config.maxTranscodes,
     id: config.nodeId,
     bindHost: config.host,
     publicHost: config.mediaIp,
@@ -86,17 +94,60 @@ export async function createMedia(o: { config: Readonly<Config>; store: Store; g
 
   const rtsp = await RtspServer.listen({ host: config.host, port: config.rtspPort, hub: node.hub, auth, log: log.child({ component: 'rtsp' }) });
 
+  // RTMP push in (R9): rtmp://host/live/<channel>?key=<key>; the key is derived from the secret (tokens.pushKey).
+  const rtmpLog = log.child({ component: 'rtmp' });
+  const rtmp = await RtmpServer.listen({
+    host: config.host,
+    port: config.rtmpPort,
+    log: rtmpLog,
+    authorize: async (req) => {
+      const channelId = req.name;
+      if (req.app !== 'live') return { error: `unknown application "${req.app}" (use rtmp://host/live/<channel>?key=...)` };
+      const ch = await store.channels.get(channelId, ALL_CHANNELS).catch(() => undefined);
+      if (!ch || ch.sourceType !== 'rtmp') return { error: `channel ${channelId} is not an RTMP push channel` };
+      if (req.query.get('key') !== tokens.pushKey(channelId)) return { error: 'wrong push key' };
+      if (node.hub.get(liveKey(channelId, 'main'))?.lastFrameAt && Date.now() - (node.hub.get(liveKey(channelId, 'main'))!.lastFrameAt ?? 0) < 3000) return { error: `channel ${channelId} is already being published` };
+      return { stream: node.openPublished({ key: liveKey(channelId, 'main'), channelId, kind: 'live', variant: 'main' }) };
+    },
+    onPublishStart: (req) => {
+      rtmpLog.info({ channel: req.name, remote: req.remote }, 'RTMP publish started');
+      void store.channels.setSourceState(req.name, { status: 'playing', at: o.clock.now().toISOString() }).catch(() => undefined);
+    },
+    onPublishEnd: (req, reason) => {
+      rtmpLog.info({ channel: req.name, reason }, 'RTMP publish ended');
+      void node.closeStream(liveKey(req.name, 'main'), `publisher left: ${reason}`);
+      void store.channels.setSourceState(req.name, { status: 'stopped', at: o.clock.now().toISOString() }).catch(() => undefined);
+    },
+  });
+
+  // Pulled sources' state onto the channel (R9: auth failed, unreachable, unsupported codec visible per channel).
+  node.on('source.state', (s, st) => {
+    if (s.variant !== 'main') return;
+    void store.channels
+      .setSourceState(s.channelId, { status: st.status, ...(st.error ? { error: st.error } : {}), at: new Date(st.since).toISOString() })
+      .catch((err) => log.warn({ err }, 'source state not saved'));
+  });
+
   return {
     node,
     live,
     tokens,
     rtsp,
+    rtmp,
+    ffmpeg,
+    /** pulls marked always-on start with the platform */
+    async startAlwaysOn() {
+      const ids = await store.channels.alwaysPulled();
+      const chans = (await Promise.all(ids.map((id) => store.channels.get(id, ALL_CHANNELS)))).filter((c) => c !== undefined);
+      void live.startAlwaysOn(chans);
+    },
     http: (app: FastifyInstance) => mediaHttpRoutes(app, node, auth, log.child({ component: 'media-http' })),
     async close() {
       clearInterval(qualityTimer);
       offRevoke();
       await live.stopAll();
       await rtsp.close();
+      await rtmp.close();
       await node.close();
     },
   };

@@ -48,6 +48,7 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
   });
   await gb.start();
   const media = await createMedia({ config, store, gb, bus, clock, log, secret: secretKey });
+  await media.startAlwaysOn();
   // Event-loop delay, reported by /api/v1/gb/status (storm rule: never blocked > 200 ms).
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -66,6 +67,8 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
     media: media.node,
     mediaHttp: media.http,
     rtspPort: media.rtsp.port,
+    rtmpPort: media.rtmp.port,
+    pushKey: (id: string) => media.tokens.pushKey(id),
     loop,
     sipPort: sockets.local.port,
     startedAt: Date.now(),

@@ -31,6 +31,9 @@ export interface ApiDeps {
   media?: MediaNode;
   /** registers the media outputs (HTTP-FLV, WS-FLV, HLS) on the HTTP server when this process is a media node */
   mediaHttp?: (app: import('fastify').FastifyInstance) => Promise<void>;
+  /** RTMP push key of a channel, and the RTMP input's actual port */
+  pushKey?: (channelId: string) => string;
+  rtmpPort?: number;
   /** the RTSP output's actual port (SHARPEYE_RTSP_PORT, or the one the OS chose for 0) */
   rtspPort?: number;
   /** event-loop delay histogram (ns) */

@@ -68,7 +68,11 @@ export const DevicePatch = Type.Object(DeviceFields, Closed);
 export const ChannelFields = {
   ...archiveFields,
   ptzType: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 4 }))),
-  sourceUrl: Type.Optional(Nullable(Type.String({ maxLength: 1000, pattern: '^(rtsp|rtsps|rtmp|http|https)://' }))),
+  sourceUrl: Type.Optional(Nullable(Type.String({ maxLength: 1000, pattern: '^(rtsp|rtsps|rtmp|http|https)://', description: 'RTSP URL to pull (credentials allowed: rtsp://user:pass@host/...; shown masked)' }))),
+  subSourceUrl: Type.Optional(Nullable(Type.String({ maxLength: 1000, pattern: '^(rtsp|rtsps)://', description: 'RTSP URL of the sub-stream' }))),
+  sourceType: Type.Optional(Type.Union(['gb', 'rtsp', 'rtmp', 'onvif'].map((v) => Type.Literal(v)), { description: 'gb: GB/T 28181 device; rtsp: pulled from sourceUrl; rtmp: an encoder publishes to the pushUrl of the answer' })),
+  pullMode: Type.Optional(Type.Union([Type.Literal('on-demand'), Type.Literal('always')], { description: 'RTSP: pull while watched (default) or always' })),
+  pullTransport: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('tcp'), Type.Literal('udp')])),
   sensitive: Type.Optional(Type.Boolean()),
 };
 export const ChannelCreate = Type.Object({ id: GbId, deviceId: GbId, ...ChannelFields }, Closed);

@@ -65,7 +65,10 @@ export class DeviceArchive {
     await this.checkOrg(input.orgId);
     if (!(await this.store.devices.exists(deviceId))) throw new AppError('VALIDATION_FAILED', `deviceId: device "${deviceId}" does not exist (所属设备不存在)`);
     if (await this.store.channels.exists(id)) throw new AppError('CONFLICT', `Channel ${id} already exists (通道编码已存在)`);
-    await this.store.channels.create(id, deviceId, input, this.now());
+    // A channel added by hand with an RTSP URL is pulled; one declared rtmp waits for a publisher.
+    const sourceType = input.sourceType ?? (input.sourceUrl?.startsWith('rtsp') ? 'rtsp' : input.sourceUrl?.startsWith('rtmp') ? 'rtmp' : undefined);
+    if (sourceType === 'rtsp' && !input.sourceUrl) throw new AppError('VALIDATION_FAILED', 'sourceUrl: an RTSP channel needs its rtsp:// URL');
+    await this.store.channels.create(id, deviceId, { ...input, ...(sourceType ? { sourceType } : {}), ...(sourceType === 'rtmp' ? { sourceUrl: null } : {}) }, this.now());
     this.bus.emit('event', { type: 'channel.created', at: this.now(), channel: { id, orgId: input.orgId ?? null }, data: { id, deviceId } });
     return warning;
   }

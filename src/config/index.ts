@@ -41,6 +41,8 @@ export interface Config {
   streamTimeout: number;
   /** seconds a signed media URL may be opened after it was issued */
   mediaTokenTtl: number;
+  /** concurrent H.265→H.264 transcodes (each ≈ a third of a core at 1080p) */
+  maxTranscodes: number;
 }
 
 /** Every variable CONTRACT.md names, plus a few of our own. Values come from the file first, then the environment. */
@@ -71,6 +73,7 @@ const KEYS = [
   'SHARPEYE_STREAM_LINGER',
   'SHARPEYE_STREAM_TIMEOUT',
   'SHARPEYE_MEDIA_TOKEN_TTL',
+  'SHARPEYE_MAX_TRANSCODES',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -200,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     streamLinger: seconds('SHARPEYE_STREAM_LINGER', 10, 0, 3600),
     streamTimeout: seconds('SHARPEYE_STREAM_TIMEOUT', 10, 1, 600),
     mediaTokenTtl: seconds('SHARPEYE_MEDIA_TOKEN_TTL', 300, 5, 86_400),
+    maxTranscodes: Math.floor(seconds('SHARPEYE_MAX_TRANSCODES', 2, 0, 64)),
   };
   return Object.freeze({ ...cfg, rtpPortRange: Object.freeze(cfg.rtpPortRange) });
 }

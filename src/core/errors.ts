@@ -37,6 +37,9 @@ export const ErrorCatalogue = {
   MEDIA_TOKEN_INVALID: { status: 401, message: 'Media URL token invalid, expired or revoked' },
   STREAM_NOT_FOUND: { status: 404, message: 'No such stream running' },
   CHANNEL_NO_SOURCE: { status: 409, message: 'The channel has no video source' },
+  CHANNEL_NOT_PUBLISHING: { status: 409, message: 'Nothing is publishing to this RTMP channel' },
+  MEDIA_BUSY: { status: 503, message: 'Media resources are busy' },
+  SOURCE_FAILED: { status: 502, message: 'The video source could not be opened' },
   // configuration
   CONFIG_INVALID: { status: 500, message: 'Configuration invalid' },
   // server side

@@ -51,6 +51,14 @@ export class MediaTokens {
     return { ok: true, claims };
   }
 
+  /**
+   * The RTMP publish key of a channel: derived from the platform secret, so any media node checks it without a
+   * database lookup, and it cannot be guessed from the channel id.
+   */
+  pushKey(channelId: string): string {
+    return createHmac('sha256', this.key).update(`rtmp-push:${channelId}`).digest('base64url').slice(0, 22);
+  }
+
   private mac(body: string): string {
     return createHmac('sha256', this.key).update(body).digest('base64url');
   }

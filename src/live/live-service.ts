@@ -30,10 +30,14 @@ export interface LiveGrant {
   variant: 'main' | 'sub';
   /** true when the sub-stream was asked for but the device has none: the main stream is served */
   fallback: boolean;
+  /** an H.264 rendition of an H.265 stream is served */
+  transcoded: boolean;
 }
 
 interface Session {
   ref: StreamRef;
+  /** gb: INVITEd from a device; pull: an RTSP URL pulled by the media node; always: a pull kept without viewers */
+  kind: 'gb' | 'pull' | 'always';
   deviceId: string;
   dialog?: MediaDialog;
   restarts: number;
@@ -62,8 +66,28 @@ export class LiveService {
     };
   }
 
-  /** Starts or joins the channel's live stream for a principal allowed to see it, and signs its URLs. */
-  async open(p: Principal, channel: Channel, want: 'main' | 'sub'): Promise<LiveGrant> {
+  /**
+   * Starts or joins the channel's live stream for a principal allowed to see it, and signs its URLs. `codec: 'h264'`
+   * asks for an H.264 rendition when the stream is H.265 (browsers without HEVC decoding).
+   */
+  async open(p: Principal, channel: Channel, want: 'main' | 'sub', opts: { codec?: 'h264' } = {}): Promise<LiveGrant> {
+    const g = await this.openStream(channel, want);
+    let { info, variant } = g;
+    let path = liveKey(channel.id, variant);
+    let transcoded = false;
+    if (opts.codec === 'h264' && info.codec === 'h265') {
+      path = await this.deps.media.openRendition(path, 'h264');
+      info = await this.deps.media.waitLive(path, 15_000);
+      variant = `${variant}-h264` as 'main';
+      transcoded = true;
+    }
+    const token = this.deps.tokens.sign({ u: p.userId, s: p.tokenId ?? `key:${p.apiKeyId ?? ''}`, p: path, e: Math.floor(this.deps.clock.now().getTime() / 1000) + this.deps.settings.tokenTtlSec });
+    await this.deps.media.touch(path);
+    return { stream: info, path, token, variant: g.variant, fallback: g.fallback, transcoded };
+  }
+
+  /** The running stream of a channel (started if needed), for server-side users such as snapshots. */
+  async openStream(channel: Channel, want: 'main' | 'sub'): Promise<{ info: StreamInfo; variant: 'main' | 'sub'; fallback: boolean }> {
     let variant = want;
     let fallback = false;
     let info: StreamInfo;
@@ -76,16 +100,16 @@ export class LiveService {
       fallback = true;
       info = await this.ensure(channel, variant);
     }
-    const path = liveKey(channel.id, variant);
-    const token = this.deps.tokens.sign({ u: p.userId, s: p.tokenId ?? `key:${p.apiKeyId ?? ''}`, p: path, e: Math.floor(this.deps.clock.now().getTime() / 1000) + this.deps.settings.tokenTtlSec });
-    await this.deps.media.touch(path);
-    return { stream: info, path, token, variant, fallback };
+    return { info, variant, fallback };
   }
 
   private async ensure(channel: Channel, variant: 'main' | 'sub'): Promise<StreamInfo> {
     const key = liveKey(channel.id, variant);
     const running = await this.deps.media.stream(key);
-    if (running && running.state === 'live' && this.sessions.has(key)) return running;
+    if (running && running.state === 'live' && (this.sessions.has(key) || channel.sourceType === 'rtmp')) return running;
+    if (channel.sourceType === 'rtmp') {
+      throw new AppError('CHANNEL_NOT_PUBLISHING', `Nothing is publishing to channel ${channel.id}: point the encoder at its push URL (推流地址)`);
+    }
     const inflight = this.starting.get(key);
     if (inflight) return inflight;
     const p = this.start(channel, variant).finally(() => this.starting.delete(key));
@@ -94,10 +118,10 @@ export class LiveService {
   }
 
   private async start(channel: Channel, variant: 'main' | 'sub'): Promise<StreamInfo> {
-    if (channel.sourceUrl) throw new AppError('CHANNEL_NO_SOURCE', `Channel ${channel.id} is an RTSP source; pulling RTSP arrives with the non-GB device support`);
     const key = liveKey(channel.id, variant);
     const ref: StreamRef = { key, channelId: channel.id, kind: 'live', variant };
-    const s: Session = this.sessions.get(key) ?? { ref, deviceId: channel.deviceId, restarts: 0 };
+    if (channel.sourceType === 'rtsp' || channel.sourceType === 'onvif') return this.startPull(channel, ref);
+    const s: Session = this.sessions.get(key) ?? { ref, kind: 'gb', deviceId: channel.deviceId, restarts: 0 };
     this.sessions.set(key, s);
     try {
       await this.invite(s, channel);
@@ -105,6 +129,31 @@ export class LiveService {
     } catch (e) {
       await this.stop(key, `start failed: ${(e as Error).message}`);
       throw e;
+    }
+  }
+
+  /** RTSP / ONVIF channels: the media node pulls the URL (and reconnects by itself with back-off). */
+  private async startPull(channel: Channel, ref: StreamRef, kind: 'pull' | 'always' = channel.pullMode === 'always' ? 'always' : 'pull'): Promise<StreamInfo> {
+    const urls = await this.deps.store.channels.sourceUrls(channel.id);
+    const url = ref.variant === 'sub' ? urls?.sub ?? urls?.main : urls?.main;
+    if (!url) throw new AppError('CHANNEL_NO_SOURCE', `Channel ${channel.id} has no source URL`);
+    this.sessions.set(ref.key, { ref, kind, deviceId: channel.deviceId, restarts: 0 });
+    await this.deps.media.openPull({ stream: ref, url, transport: channel.pullTransport });
+    try {
+      return await this.deps.media.waitLive(ref.key, this.deps.settings.firstFrameTimeoutMs);
+    } catch (e) {
+      const st = (await this.deps.media.stream(ref.key))?.source;
+      if (kind !== 'always') await this.stop(ref.key, 'pull failed');
+      if (st?.error) throw new AppError('SOURCE_FAILED', `RTSP source of ${channel.id}: ${st.error.code} ${st.error.message}`, { source: st });
+      throw e;
+    }
+  }
+
+  /** Channels pulled all the time (pullMode always): started with the platform and kept without viewers. */
+  async startAlwaysOn(channels: Channel[]): Promise<void> {
+    for (const ch of channels) {
+      const ref: StreamRef = { key: liveKey(ch.id, 'main'), channelId: ch.id, kind: 'live', variant: 'main' };
+      await this.startPull(ch, ref, 'always').catch((e) => this.deps.log.warn({ channel: ch.id, err: (e as Error).message }, 'always-on pull not live yet; it keeps retrying'));
     }
   }
 
@@ -157,7 +206,7 @@ export class LiveService {
   /** Source gone (stall or device BYE): re-INVITE while viewers remain, with a growing pause between attempts. */
   private async restart(key: string, why: string): Promise<void> {
     const s = this.sessions.get(key);
-    if (!s || s.restarting) return;
+    if (!s || s.restarting || s.kind !== 'gb') return; // pulls reconnect by themselves
     const info = await this.deps.media.stream(key);
     if (!info || info.readers === 0 || s.restarts >= this.deps.settings.maxRestarts) {
       await this.stop(key, `${why}${s.restarts >= this.deps.settings.maxRestarts ? ' (gave up re-inviting)' : ''}`);
@@ -184,6 +233,8 @@ export class LiveService {
   /** BYE and close the stream (last viewer left, or shutdown). */
   async stop(key: string, reason: string, byeTimeoutMs?: number): Promise<void> {
     const s = this.sessions.get(key);
+    if (!s && reason === 'no viewers') return; // not ours (an RTMP publisher's stream lives as long as the publisher)
+    if (s?.kind === 'always' && reason === 'no viewers') return;
     this.sessions.delete(key);
     if (s) await this.bye(s, byeTimeoutMs);
     await this.deps.media.closeStream(key, reason).catch(() => undefined);

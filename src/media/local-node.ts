@@ -2,9 +2,13 @@ import { EventEmitter } from 'node:events';
 import { AppError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { Hub, type Stream, type StreamStats } from '../stream/index.js';
+import { continuousSnapshots, snapshotJpeg, takeSnapshotFrames } from './ffmpeg/snapshot.js';
+import type { FfmpegRunner } from './ffmpeg/ffmpeg-runner.js';
+import { TranscodeLimiter, Transcoder } from './ffmpeg/transcoder.js';
 import { PortPool } from './ingest/port-pool.js';
+import { RtspPuller } from './ingest/rtsp-pull.js';
 import { StreamIngest } from './ingest/stream-ingest.js';
-import type { MediaNode, MediaNodeEvents, ReceiveAnswer, ReceivePort, ReceiveRequest, StreamInfo, StreamRef } from './node.js';
+import { renditionKey, type MediaNode, type MediaNodeEvents, type PullRequest, type ReceiveAnswer, type ReceivePort, type ReceiveRequest, type SourceState, type StreamInfo, type StreamRef } from './node.js';
 
 export interface LocalMediaOptions {
   id: string;
@@ -18,6 +22,10 @@ export interface LocalMediaOptions {
   /** a TCP media peer that connects and sends nothing for this long is dropped (default 10 s) */
   tcpIdleMs?: number;
   log: Logger;
+  /** ffmpeg for snapshots and renditions (optional system tool) */
+  ffmpeg?: FfmpegRunner;
+  /** concurrent H.265→H.264 transcodes allowed (each ≈ a third of a core at 1080p) */
+  maxTranscodes?: number;
 }
 
 /** The media node inside this process (`SHARPEYE_ROLE=all` or `media`): owns the hub, RTP ports and outputs. */
@@ -26,6 +34,10 @@ export class LocalMediaNode implements MediaNode {
   readonly hub: Hub;
   private readonly ports: PortPool;
   private readonly ingests = new Map<string, { ingest: StreamIngest; port: number }>();
+  private readonly pulls = new Map<string, RtspPuller>();
+  private readonly renditions = new Map<string, Transcoder>();
+  private readonly transcodes: TranscodeLimiter;
+  private readonly sourceStates = new Map<string, SourceState>();
   private readonly ee = new EventEmitter();
   private readonly log: Logger;
 
@@ -34,8 +46,14 @@ export class LocalMediaNode implements MediaNode {
     this.log = opts.log;
     this.ee.setMaxListeners(0);
     this.ports = new PortPool(opts.portRange.min, opts.portRange.max);
+    this.transcodes = new TranscodeLimiter(opts.maxTranscodes ?? 2);
     this.hub = new Hub({ lingerMs: opts.lingerMs, stallMs: opts.stallMs });
-    this.hub.on('idle', (s) => this.ee.emit('idle', refOf(s)));
+    this.hub.on('idle', (s) => {
+      // a rendition nobody watches is stopped here; the source stream's own idle is the owner's decision
+      if (this.renditions.has(s.key)) void this.closeStream(s.key, 'rendition unused');
+      else this.ee.emit('idle', refOf(s));
+    });
+    this.hub.on('removed', (s) => void this.dropExtras(s.key));
     this.hub.on('stalled', (s) => {
       if (this.ingests.has(s.key)) this.ee.emit('stalled', refOf(s));
     });
@@ -86,7 +104,92 @@ export class LocalMediaNode implements MediaNode {
 
   async closeStream(key: string, reason: string): Promise<void> {
     await this.stopReceive(key);
+    await this.dropExtras(key);
     this.hub.remove(key, reason);
+    if (this.hub.get(renditionKey(key))) await this.closeStream(renditionKey(key), 'source closed');
+  }
+
+  /** Pulls and transcoders tied to a stream key go with it. */
+  private async dropExtras(key: string): Promise<void> {
+    const pull = this.pulls.get(key);
+    if (pull) {
+      this.pulls.delete(key);
+      await pull.stop();
+      this.setSourceState(key, { status: 'stopped', since: Date.now(), attempts: 0 });
+    }
+    const tr = this.renditions.get(key);
+    if (tr) {
+      this.renditions.delete(key);
+      await tr.stop();
+      this.transcodes.release();
+    }
+  }
+
+  private setSourceState(key: string, st: SourceState): void {
+    this.sourceStates.set(key, st);
+    const s = this.hub.get(key);
+    if (s) this.ee.emit('source.state', refOf(s), st);
+    if (st.status === 'stopped') this.sourceStates.delete(key);
+  }
+
+  async openPull(req: PullRequest): Promise<void> {
+    const stream = this.hub.open(req.stream);
+    if (this.pulls.has(req.stream.key)) return;
+    const puller = new RtspPuller({
+      url: req.url,
+      transport: req.transport,
+      stream,
+      log: this.log.child({ pull: req.stream.key }),
+      onState: (st) => this.setSourceState(req.stream.key, st),
+    });
+    this.pulls.set(req.stream.key, puller);
+    this.hub.resetStall(req.stream.key);
+    puller.start();
+  }
+
+  /** A publisher (RTMP) feeds this stream: it exists while the publisher does. */
+  openPublished(ref: StreamRef): Stream {
+    const s = this.hub.open(ref);
+    this.hub.resetStall(ref.key);
+    return s;
+  }
+
+  async snapshot(key: string, opts: { maxWidth?: number } = {}): Promise<Buffer> {
+    const runner = this.ffmpeg();
+    const s = this.hub.get(key);
+    if (!s) throw new AppError('STREAM_NOT_FOUND', `no stream ${key}`);
+    const frames = await takeSnapshotFrames(s, 5000).catch(() => {
+      throw new AppError('MEDIA_TIMEOUT', `no picture on ${key} within 5 s (无视频画面)`);
+    });
+    return snapshotJpeg(runner, frames, s.params, { maxWidth: opts.maxWidth });
+  }
+
+  async snapshots(key: string, opts: { count: number; intervalMs: number }): Promise<Array<{ at: string; jpeg: Buffer }>> {
+    const runner = this.ffmpeg();
+    const s = this.hub.get(key);
+    if (!s) throw new AppError('STREAM_NOT_FOUND', `no stream ${key}`);
+    const shots = await continuousSnapshots(runner, s, opts);
+    return shots.map((x) => ({ at: x.at.toISOString(), jpeg: x.jpeg }));
+  }
+
+  async openRendition(key: string, codec: 'h264'): Promise<string> {
+    if (codec !== 'h264') throw new AppError('VALIDATION_FAILED', `no ${codec} rendition`);
+    const runner = this.ffmpeg();
+    const source = this.hub.get(key);
+    if (!source) throw new AppError('STREAM_NOT_FOUND', `no stream ${key}`);
+    const rkey = renditionKey(key);
+    if (this.renditions.has(rkey) && this.hub.get(rkey)) return rkey;
+    if (!this.transcodes.tryAcquire()) throw new AppError('MEDIA_BUSY', `all ${this.opts.maxTranscodes ?? 2} transcoders are busy (转码资源不足)`);
+    const target = this.hub.open({ key: rkey, channelId: source.desc.channelId, kind: source.desc.kind, variant: `${source.desc.variant}-h264` });
+    const tr = new Transcoder({ runner, source, target, log: this.log.child({ rendition: rkey }) });
+    this.renditions.set(rkey, tr);
+    tr.start();
+    return rkey;
+  }
+
+  private ffmpeg(): FfmpegRunner {
+    if (!this.opts.ffmpeg?.available) throw new AppError('FEATURE_UNAVAILABLE', 'ffmpeg is not installed on this media node (apt-get install ffmpeg): snapshots and transcoding are off');
+    return this.opts.ffmpeg;
   }
 
   async waitLive(key: string, timeoutMs: number): Promise<StreamInfo> {
@@ -156,6 +259,7 @@ export class LocalMediaNode implements MediaNode {
       audio: st.params.audio?.codec,
       transport: i?.ingest.transport,
       packets: i?.ingest.stats(),
+      source: this.sourceStates.get(s.key),
     };
   }
 
@@ -167,6 +271,7 @@ export class LocalMediaNode implements MediaNode {
 
   async close(): Promise<void> {
     for (const key of [...this.ingests.keys()]) await this.stopReceive(key);
+    for (const key of [...this.pulls.keys(), ...this.renditions.keys()]) await this.dropExtras(key);
     this.hub.close();
   }
 }

@@ -64,6 +64,8 @@ export interface StreamInfo {
   audio?: string;
   transport?: RtpTransport;
   packets?: { received: number; lost: number; reordered: number; badSsrc: number };
+  /** pulled/pushed sources: connecting, playing, retrying with the error */
+  source?: SourceState;
 }
 
 export interface ReaderEvent {
@@ -77,7 +79,26 @@ export interface ReaderEvent {
   reason?: string;
 }
 
+export interface PullRequest {
+  stream: StreamRef;
+  /** rtsp://[user:pass@]host[:port]/path */
+  url: string;
+  transport: 'auto' | 'tcp' | 'udp';
+}
+
+export type SourceErrorCode = 'AUTH_FAILED' | 'UNREACHABLE' | 'TIMEOUT' | 'NOT_FOUND' | 'UNSUPPORTED_CODEC' | 'PROTOCOL';
+
+/** A pulled or pushed source's state, reported so the channel shows it (R9: errors visible per channel). */
+export interface SourceState {
+  status: 'connecting' | 'playing' | 'retrying' | 'stopped';
+  error?: { code: SourceErrorCode | string; message: string };
+  since: number;
+  attempts: number;
+}
+
 export interface MediaNodeEvents {
+  /** an RTSP pull or RTMP publish changed state */
+  'source.state': (s: StreamRef, st: SourceState) => void;
   /** nobody has watched the stream for the linger time: the owner should stop the source (BYE) and close it */
   idle: (s: StreamRef) => void;
   /** the source sent nothing for the stall time: re-INVITE if viewers remain */
@@ -104,11 +125,26 @@ export interface MediaNode {
   touch(key: string): Promise<void>;
   stream(key: string): Promise<StreamInfo | undefined>;
   streams(): Promise<StreamInfo[]>;
+  /** Pulls an RTSP URL into the stream (reconnecting with back-off) until the stream is closed. Idempotent. */
+  openPull(req: PullRequest): Promise<void>;
+  /** JPEG of the current picture (the cached keyframe decoded by ffmpeg); FEATURE_UNAVAILABLE without ffmpeg. */
+  snapshot(key: string, opts?: { maxWidth?: number }): Promise<Buffer>;
+  /** N pictures at an interval, for continuous snapshots. */
+  snapshots(key: string, opts: { count: number; intervalMs: number }): Promise<Array<{ at: string; jpeg: Buffer }>>;
+  /** An H.264 rendition of the stream (for browsers without H.265), shared by its viewers; returns the rendition's key. */
+  openRendition(key: string, codec: 'h264'): Promise<string>;
   /** Cuts readers of revoked sessions or users (R11). */
   revoke(match: { sessionIds?: string[]; userId?: string }): Promise<number>;
   on<E extends keyof MediaNodeEvents>(event: E, fn: MediaNodeEvents[E]): () => void;
 }
 
-export function liveKey(channelId: string, variant: 'main' | 'sub'): string {
+export type LiveVariant = 'main' | 'sub' | 'main-h264' | 'sub-h264';
+
+export function liveKey(channelId: string, variant: LiveVariant): string {
   return `live/${channelId}/${variant}`;
+}
+
+/** The key of a stream's H.264 rendition: `live/<ch>/main` → `live/<ch>/main-h264`. */
+export function renditionKey(key: string): string {
+  return `${key}-h264`;
 }

@@ -111,6 +111,8 @@ export interface DevicesTable {
   user_agent: string | null;
   media_transport: string | null;
   stream_profile: string | null;
+  onvif_xaddr: string | null;
+  onvif_username: string | null;
 }
 
 export interface ChannelsTable {
@@ -135,6 +137,12 @@ export interface ChannelsTable {
   fps: number | null;
   bitrate_kbps: number | null;
   media_at: string | null;
+  source_type: string | null;
+  pull_mode: string | null;
+  pull_transport: string | null;
+  sub_source_url: string | null;
+  onvif_profile: string | null;
+  source_state: string | null;
   created_at: string;
   updated_at: string;
   parent_id: string | null;

@@ -27,7 +27,7 @@ export interface TestApp {
 export async function startTestApp(kind: 'sqlite' | 'postgres', env: Record<string, string> = {}, gbOverrides: Partial<GbSettings> = {}): Promise<TestApp> {
   const db = await freshDatabase(kind);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sharpeye-test-'));
-  const config = loadConfig({ SHARPEYE_DATA_DIR: dataDir, SHARPEYE_DATABASE_URL: db.url, SHARPEYE_WEB_DIR: path.join(dataDir, 'no-web'), SHARPEYE_SIP_PORT: '0', SHARPEYE_RTSP_PORT: '0', SHARPEYE_HOST: '127.0.0.1', ...env });
+  const config = loadConfig({ SHARPEYE_DATA_DIR: dataDir, SHARPEYE_DATABASE_URL: db.url, SHARPEYE_WEB_DIR: path.join(dataDir, 'no-web'), SHARPEYE_SIP_PORT: '0', SHARPEYE_RTSP_PORT: '0', SHARPEYE_RTMP_PORT: '0', SHARPEYE_HOST: '127.0.0.1', ...env });
   const clock = new ManualClock(Date.parse('2026-11-25T02:00:00Z'));
   const platform = await createPlatform(config, createLogger(process.env.SHARPEYE_TEST_LOG ?? 'silent'), clock, gbOverrides);
   await platform.auth.bootstrap(ADMIN_PASSWORD);

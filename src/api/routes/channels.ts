@@ -1,7 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { assertPermission } from '../../auth/access.js';
+import { AppError } from '../../core/errors.js';
 import { audit, changedFields, principalOf } from '../audit.js';
 import type { ApiDeps } from '../context.js';
 import { ChannelCreate, ChannelPatch, IdParam, PageQuery } from '../schemas.js';
@@ -36,7 +37,15 @@ export async function channelRoutes(root: FastifyInstance, deps: ApiDeps): Promi
     const warning = await deps.archive.createChannel(id, deviceId, rest);
     await audit(deps, req, { action: 'channel.create', targetType: 'channel', targetId: id, detail: `${rest.name ?? ''} device=${deviceId}` });
     const ch = await deps.store.channels.get(id, { all: true });
-    return reply.status(201).send({ ...ch, ...(warning ? { warning } : {}) });
+    return reply.status(201).send({ ...ch, ...(ch?.sourceType === 'rtmp' ? { pushUrl: pushUrlOf(req, deps, id) } : {}), ...(warning ? { warning } : {}) });
+  });
+
+  api.get('/channels/:id/push-url', { schema: { tags: ['channels'], params: IdParam, summary: 'RTMP push URL (with the channel key) for an encoder' } }, async (req) => {
+    const p = principalOf(req);
+    assertPermission(p, 'device.manage');
+    const ch = await deps.access.visibleChannel(p, req.params.id);
+    if (ch.sourceType !== 'rtmp') throw new AppError('VALIDATION_FAILED', `Channel ${ch.id} is not an RTMP push channel (sourceType ${ch.sourceType})`);
+    return { pushUrl: pushUrlOf(req, deps, ch.id) };
   });
 
   api.get('/channels/:id', { schema: { tags: ['channels'], params: IdParam } }, async (req) => deps.access.visibleChannel(principalOf(req), req.params.id));
@@ -58,4 +67,11 @@ export async function channelRoutes(root: FastifyInstance, deps: ApiDeps): Promi
     await audit(deps, req, { action: 'channel.delete', targetType: 'channel', targetId: ch.id, detail: ch.name });
     return reply.status(204).send();
   });
+}
+
+/** rtmp://<host the caller used>:<RTMP port>/live/<channel>?key=<derived key> (CONTRACT.md: the answer's pushUrl). */
+function pushUrlOf(req: FastifyRequest, deps: ApiDeps, channelId: string): string {
+  if (!deps.pushKey) throw new AppError('FEATURE_UNAVAILABLE', 'RTMP input is not running on this node');
+  const host = req.hostname.includes(':') ? `[${req.hostname}]` : req.hostname;
+  return `rtmp://${host}:${deps.rtmpPort ?? deps.config.rtmpPort}/live/${channelId}?key=${deps.pushKey(channelId)}`;
 }

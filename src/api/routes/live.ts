@@ -5,10 +5,22 @@ import { assertPermission } from '../../auth/access.js';
 import { AppError } from '../../core/errors.js';
 import { audit, principalOf } from '../audit.js';
 import type { ApiDeps } from '../context.js';
+import { zipJpegs } from '../../media/ffmpeg/snapshot.js';
 import { Closed, IdParam } from '../schemas.js';
 
 const LiveBody = Type.Object(
-  { stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')], { description: 'main stream (default) or sub-stream (子码流) for grids' })) },
+  {
+    stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')], { description: 'main stream (default) or sub-stream (子码流) for grids' })),
+    codec: Type.Optional(Type.Literal('h264', { description: 'h264: a browser without H.265 decoding gets an H.264 rendition of an H.265 channel (transcoded, shared)' })),
+  },
+  Closed,
+);
+const SnapshotsBody = Type.Object(
+  {
+    count: Type.Integer({ minimum: 1, maximum: 100, description: 'pictures to take' }),
+    intervalMs: Type.Integer({ minimum: 200, maximum: 60_000, description: 'time between pictures' }),
+    stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])),
+  },
   Closed,
 );
 
@@ -40,13 +52,35 @@ export async function liveRoutes(root: FastifyInstance, deps: ApiDeps): Promise<
     const ch = await deps.access.visibleChannel(p, req.params.id);
     const want = req.body?.stream ?? 'main';
     try {
-      const g = await live().live.open(p, ch, want);
-      await audit(deps, req, { action: 'live.start', targetType: 'channel', targetId: ch.id, detail: `${g.variant}${g.fallback ? ' (no sub-stream: main)' : ''}` });
-      return { ...mediaUrls(req, deps, g.path, g.token), stream: g.variant, fallback: g.fallback, expiresIn: deps.config.mediaTokenTtl, info: g.stream };
+      const g = await live().live.open(p, ch, want, { codec: req.body?.codec });
+      await audit(deps, req, { action: 'live.start', targetType: 'channel', targetId: ch.id, detail: `${g.variant}${g.fallback ? ' (no sub-stream: main)' : ''}${g.transcoded ? ' (H.264 rendition)' : ''}` });
+      return { ...mediaUrls(req, deps, g.path, g.token), stream: g.variant, fallback: g.fallback, transcoded: g.transcoded, expiresIn: deps.config.mediaTokenTtl, info: g.stream };
     } catch (e) {
       await audit(deps, req, { action: 'live.start', targetType: 'channel', targetId: ch.id, detail: `${want}: ${(e as Error).message}`.slice(0, 300), result: 'fail' });
       throw e;
     }
+  });
+
+  // Snapshots (R3): the current picture as JPEG; several at an interval as a zip. Same permission as live video.
+  api.post('/channels/:id/snapshot', { schema: { tags: ['media'], params: IdParam, summary: 'JPEG of the current picture (server side, ffmpeg)' } }, async (req, reply) => {
+    const p = principalOf(req);
+    assertPermission(p, 'live.view');
+    const ch = await deps.access.visibleChannel(p, req.params.id);
+    const { info } = await live().live.openStream(ch, 'main');
+    const jpeg = await live().media.snapshot(info.key);
+    await audit(deps, req, { action: 'snapshot', targetType: 'channel', targetId: ch.id, detail: `${jpeg.length} bytes` });
+    return reply.type('image/jpeg').header('Content-Disposition', `inline; filename="${ch.id}-${Date.now()}.jpg"`).send(jpeg);
+  });
+
+  api.post('/channels/:id/snapshots', { schema: { tags: ['media'], params: IdParam, body: SnapshotsBody, summary: 'Continuous snapshot: N pictures at an interval, as a zip of JPEGs' } }, async (req, reply) => {
+    const p = principalOf(req);
+    assertPermission(p, 'live.view');
+    const ch = await deps.access.visibleChannel(p, req.params.id);
+    const { info } = await live().live.openStream(ch, req.body.stream ?? 'main');
+    const shots = await live().media.snapshots(info.key, { count: req.body.count, intervalMs: req.body.intervalMs });
+    const zip = zipJpegs(shots.map((s, i) => ({ name: `${ch.id}-${String(i + 1).padStart(3, '0')}-${s.at.replace(/[:.]/g, '')}.jpg`, data: s.jpeg, at: new Date(s.at) })));
+    await audit(deps, req, { action: 'snapshot.continuous', targetType: 'channel', targetId: ch.id, detail: `${shots.length} x ${req.body.intervalMs} ms` });
+    return reply.type('application/zip').header('Content-Disposition', `attachment; filename="${ch.id}-snapshots.zip"`).send(zip);
   });
 
   api.get('/streams', { schema: { tags: ['media'], summary: 'Running streams this user may see, with measured codec, size, fps, bitrate, viewers and packet loss' } }, async (req) => {

@@ -40,7 +40,7 @@ export async function mediaHttpRoutes(app: FastifyInstance, node: LocalMediaNode
     config: { public: true },
     handler: async (req, reply) => {
       const { kind, channelId, file } = req.params;
-      const m = /^(main|sub)\.flv$/.exec(file);
+      const m = /^((?:main|sub)(?:-h264)?)\.flv$/.exec(file);
       if (!m) return reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: 'expected <main|sub>.flv' });
       const r = open(req, `${kind}/${channelId}/${m[1]}`);
       if ('error' in r) return reply.code(r.error).send({ code: r.code, message: r.message });
@@ -49,7 +49,7 @@ export async function mediaHttpRoutes(app: FastifyInstance, node: LocalMediaNode
     },
     wsHandler: (socket: WebSocket, req: FastifyRequest<{ Params: StreamParams }>) => {
       const { kind, channelId, file } = req.params;
-      const m = /^(main|sub)\.flv$/.exec(file);
+      const m = /^((?:main|sub)(?:-h264)?)\.flv$/.exec(file);
       const r = m ? open(req, `${kind}/${channelId}/${m[1]}`) : { error: 404, code: 'ROUTE_NOT_FOUND', message: 'expected <main|sub>.flv' };
       if ('error' in r) {
         socket.close(r.error === 401 ? 4001 : 4004, r.message.slice(0, 120));

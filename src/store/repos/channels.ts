@@ -27,6 +27,15 @@ export interface Channel {
   /** measured by the media core the last time video ran (R12) */
   bitrateKbps: number | null;
   mediaAt: string | null;
+  /** where video comes from: a GB/T 28181 device (INVITE), an RTSP URL pulled by us, an RTMP publisher, an ONVIF camera */
+  sourceType: SourceType;
+  /** RTSP sources: pull only while watched, or always */
+  pullMode: 'on-demand' | 'always';
+  pullTransport: 'auto' | 'tcp' | 'udp';
+  subSourceUrl: string | null;
+  onvifProfile: string | null;
+  /** the source's last state as the media node reported it (connecting, playing, retrying + error code) */
+  sourceState: { status: string; error?: { code: string; message: string }; at: string } | null;
   createdAt: string;
   updatedAt: string;
   /** from the GB/T 28181 catalog */
@@ -50,7 +59,15 @@ export interface ChannelInput {
   ptzType?: number | null;
   sourceUrl?: string | null;
   sensitive?: boolean;
+  sourceType?: SourceType;
+  pullMode?: 'on-demand' | 'always';
+  pullTransport?: 'auto' | 'tcp' | 'udp';
+  subSourceUrl?: string | null;
+  onvifProfile?: string | null;
 }
+
+export const SOURCE_TYPES = ['gb', 'rtsp', 'rtmp', 'onvif'] as const;
+export type SourceType = (typeof SOURCE_TYPES)[number];
 
 export interface ChannelFilter extends PageQuery {
   q?: string;
@@ -74,7 +91,7 @@ function toChannel(r: Selectable<ChannelsTable>): Channel {
     siteCategory: r.site_category,
     capabilities: normaliseCapabilities(parseJson(r.capabilities, {})),
     ptzType: r.ptz_type,
-    sourceUrl: r.source_url,
+    sourceUrl: maskUrl(r.source_url),
     sensitive: Boolean(r.sensitive),
     codec: r.codec,
     width: r.width,
@@ -82,6 +99,12 @@ function toChannel(r: Selectable<ChannelsTable>): Channel {
     fps: r.fps === null ? null : Number(r.fps),
     bitrateKbps: r.bitrate_kbps,
     mediaAt: r.media_at,
+    sourceType: (SOURCE_TYPES as readonly string[]).includes(r.source_type ?? '') ? (r.source_type as SourceType) : r.source_url ? 'rtsp' : 'gb',
+    pullMode: r.pull_mode === 'always' ? 'always' : 'on-demand',
+    pullTransport: r.pull_transport === 'tcp' || r.pull_transport === 'udp' ? r.pull_transport : 'auto',
+    subSourceUrl: maskUrl(r.sub_source_url),
+    onvifProfile: r.onvif_profile,
+    sourceState: parseJson(r.source_state, null),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     parentId: r.parent_id,
@@ -105,6 +128,11 @@ function inputColumns(i: ChannelInput): Partial<ChannelsTable> {
   if (i.capabilities !== undefined) c.capabilities = JSON.stringify(normaliseCapabilities(i.capabilities));
   if (i.ptzType !== undefined) c.ptz_type = i.ptzType;
   if (i.sourceUrl !== undefined) c.source_url = i.sourceUrl;
+  if (i.sourceType !== undefined) c.source_type = i.sourceType;
+  if (i.pullMode !== undefined) c.pull_mode = i.pullMode;
+  if (i.pullTransport !== undefined) c.pull_transport = i.pullTransport;
+  if (i.subSourceUrl !== undefined) c.sub_source_url = i.subSourceUrl;
+  if (i.onvifProfile !== undefined) c.onvif_profile = i.onvifProfile;
   if (i.sensitive !== undefined) c.sensitive = i.sensitive ? 1 : 0;
   return c;
 }
@@ -175,6 +203,24 @@ export class ChannelRepo {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  /** The source URLs with their credentials, for the media node only (API answers show them masked). */
+  async sourceUrls(id: string): Promise<{ main: string | null; sub: string | null } | undefined> {
+    const r = await this.db.selectFrom('channels').select(['source_url', 'sub_source_url']).where('id', '=', id).executeTakeFirst();
+    return r ? { main: r.source_url, sub: r.sub_source_url } : undefined;
+  }
+
+  async setSourceState(id: string, state: Channel['sourceState']): Promise<void> {
+    // playing → online; failing → offline; stopped (nobody watching an on-demand source) leaves it as it was
+    const online = state?.status === 'playing' ? { online: 1 } : state?.status === 'retrying' ? { online: 0 } : {};
+    await this.db.updateTable('channels').set({ source_state: state ? JSON.stringify(state) : null, ...online }).where('id', '=', id).execute();
+  }
+
+  /** Channels whose RTSP source is pulled all the time (started with the platform). */
+  async alwaysPulled(): Promise<string[]> {
+    const rows = await this.db.selectFrom('channels').select('id').where('pull_mode', '=', 'always').where('source_url', 'is not', null).execute();
+    return rows.map((r) => r.id);
+  }
+
   /** What the media core measured on the channel's video (R12: codec, resolution, frame rate, bitrate). */
   async setMediaQuality(id: string, q: { codec: string; width: number | null; height: number | null; fps: number | null; bitrateKbps: number | null }, at: string): Promise<void> {
     await this.db
@@ -193,4 +239,10 @@ export class ChannelRepo {
     const [{ n }] = await this.db.selectFrom('channels').select((eb) => eb.fn.countAll().as('n')).where('org_id', '=', orgId).execute();
     return toCount(n);
   }
+}
+
+/** `rtsp://user:secret@host/x` → `rtsp://user:***@host/x`: camera passwords never leave in API answers or exports. */
+export function maskUrl(u: string | null): string | null {
+  if (!u) return u;
+  return u.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
