@@ -18,6 +18,7 @@ import { GbService } from './gb28181/service.js';
 import { SipSockets } from './servers/sip-transport.js';
 import { SipEndpoint } from './sip/endpoint.js';
 import { createMedia } from './media-wiring.js';
+import { OnvifService } from './onvif/onvif-service.js';
 
 /** Builds every control-side component from a config: used by main.ts and by tests (no sockets opened here). */
 export async function createPlatform(config: Readonly<Config>, log: Logger, clock: Clock = systemClock, gbOverrides: Partial<GbSettings> = {}): Promise<ApiDeps & { sipPort: number; close(): Promise<void> }> {
@@ -68,6 +69,7 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
     mediaHttp: media.http,
     rtspPort: media.rtsp.port,
     rtmpPort: media.rtmp.port,
+    onvif: new OnvifService({ store, secrets, clock, log: log.child({ component: 'onvif' }), domain: config.sipDomain }),
     pushKey: (id: string) => media.tokens.pushKey(id),
     loop,
     sipPort: sockets.local.port,

@@ -10,6 +10,7 @@ import type { Store } from '../store/index.js';
 import type { GbService } from '../gb28181/service.js';
 import type { LiveService } from '../live/live-service.js';
 import type { MediaNode } from '../media/node.js';
+import type { OnvifService } from '../onvif/onvif-service.js';
 
 /** What the API layer needs; built in main.ts (or a test) and passed to `buildApp`. */
 export interface ApiDeps {
@@ -31,6 +32,8 @@ export interface ApiDeps {
   media?: MediaNode;
   /** registers the media outputs (HTTP-FLV, WS-FLV, HLS) on the HTTP server when this process is a media node */
   mediaHttp?: (app: import('fastify').FastifyInstance) => Promise<void>;
+  /** ONVIF cameras (discovery, add, PTZ) */
+  onvif?: OnvifService;
   /** RTMP push key of a channel, and the RTMP input's actual port */
   pushKey?: (channelId: string) => string;
   rtmpPort?: number;

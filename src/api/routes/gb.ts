@@ -128,6 +128,13 @@ export async function gbRoutes(root: FastifyInstance, deps: ApiDeps): Promise<vo
       const p = principalOf(req);
       assertPermission(p, 'ptz.control');
       const ch = await deps.access.visibleChannel(p, req.params.id);
+      if (ch.sourceType === 'onvif' && deps.onvif) {
+        // ONVIF cameras: the same REST action as ContinuousMove / Stop (focus and iris are GB-only)
+        if (/^(focus|iris|fistop)/.test(req.body.action)) throw new AppError('UNSUPPORTED_BY_DEVICE', `${req.body.action} is not offered for ONVIF cameras`);
+        const done = await deps.onvif.ptz(ch, req.body.action, req.body.speed ?? 128);
+        await audit(deps, req, { action: 'ptz', targetType: 'channel', targetId: ch.id, detail: `${req.body.action} ${done}` });
+        return reply.status(204).send();
+      }
       const cmd = encodePtz(ptzFor(req.body.action as Direction, req.body.speed ?? 128));
       await gb().control(ch.deviceId, ch.id, { PTZCmd: cmd, Info: { ControlPriority: 5 } });
       await audit(deps, req, { action: 'ptz', targetType: 'channel', targetId: ch.id, detail: `${req.body.action} ${cmd}` });
@@ -139,6 +146,7 @@ export async function gbRoutes(root: FastifyInstance, deps: ApiDeps): Promise<vo
     const p = principalOf(req);
     assertPermission(p, 'ptz.control');
     const ch = await deps.access.visibleChannel(p, req.params.id);
+    if (ch.sourceType === 'onvif' && deps.onvif) return (await deps.onvif.presets(ch)).map(({ index, name }) => ({ index, name }));
     const body = await gb().queryBody(ch.deviceId, 'PresetQuery', undefined, ch.id);
     const list = (body.PresetList as { Item?: { PresetID?: string; PresetName?: string }[] } | undefined)?.Item ?? [];
     return list.map((i) => ({ index: Number(i.PresetID), name: i.PresetName ?? '' }));
@@ -158,8 +166,8 @@ export async function gbRoutes(root: FastifyInstance, deps: ApiDeps): Promise<vo
       const p = principalOf(req);
       assertPermission(p, 'ptz.control');
       const ch = await deps.access.visibleChannel(p, req.params.id);
-      const cmd = encodePtz({ kind: 'preset', action: req.body.action, index: req.body.index });
-      await gb().control(ch.deviceId, ch.id, { PTZCmd: cmd });
+      if (ch.sourceType === 'onvif' && deps.onvif) await deps.onvif.preset(ch, req.body.action, req.body.index);
+      else await gb().control(ch.deviceId, ch.id, { PTZCmd: encodePtz({ kind: 'preset', action: req.body.action, index: req.body.index }) });
       await audit(deps, req, { action: `ptz.preset.${req.body.action}`, targetType: 'channel', targetId: ch.id, detail: String(req.body.index) });
       return reply.status(204).send();
     },

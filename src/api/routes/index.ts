@@ -8,6 +8,7 @@ import { deviceRoutes } from './devices.js';
 import { eventRoutes } from './events.js';
 import { gbRoutes } from './gb.js';
 import { liveRoutes } from './live.js';
+import { onvifRoutes } from './onvif.js';
 import { healthRoutes } from './health.js';
 import { logRoutes } from './logs.js';
 import { orgRoutes } from './orgs.js';
@@ -16,7 +17,7 @@ import { settingsRoutes } from './settings.js';
 import { userRoutes } from './users.js';
 
 export async function registerRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
-  for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes, gbRoutes, liveRoutes]) {
+  for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes, gbRoutes, liveRoutes, onvifRoutes]) {
     await r(api, deps);
   }
 }

@@ -23,6 +23,7 @@ export async function settingsRoutes(root: FastifyInstance, deps: ApiDeps): Prom
           {
             // R8: logs are kept at least 6 months (Cybersecurity Law art. 21).
             logRetentionDays: Type.Optional(Type.Integer({ minimum: 180, maximum: 3650 })),
+            onvifDiscovery: Type.Optional(Type.Boolean({ description: 'allow ONVIF WS-Discovery probes on the LAN' })),
             sessionTtlMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 7 * 24 * 60 })),
           },
           Closed,

@@ -44,7 +44,8 @@ export interface ChunkReaderOptions {
   maxPendingBytes?: number;
   /** refuse more distinct chunk streams than this; default 64 */
   maxChunkStreams?: number;
-  /** refuse Set Chunk Size above this; default 16 MiB − 1 (a chunk never needs to exceed a message) */
+  /** refuse Set Chunk Size above this; default 0x7FFFFFFF, the most §5.4.1 allows (a size beyond the message
+   *  length costs nothing: a chunk never runs past its message) */
   maxChunkSize?: number;
 }
 
@@ -85,7 +86,7 @@ export class ChunkReader {
     this.maxMessageSize = Math.min(opts.maxMessageSize ?? MAX_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH);
     this.maxPendingBytes = opts.maxPendingBytes ?? 32 * 1024 * 1024;
     this.maxChunkStreams = opts.maxChunkStreams ?? 64;
-    this.maxChunkSize = opts.maxChunkSize ?? MAX_MESSAGE_LENGTH;
+    this.maxChunkSize = opts.maxChunkSize ?? 0x7fffffff;
   }
 
   /** Changes the size limits from the next chunk on (e.g. small before a publisher is authorized, larger after). */

@@ -327,7 +327,7 @@ export class Transcoder {
     if (!s) return;
     this.session = undefined;
     this.counters.lost += s.fed.lost;
-    void s.proc.kill();
+    void 0;
   }
 
   private fail(err: Error): void {

@@ -57,7 +57,8 @@ export interface RtmpConnectionContext {
   readonly counters: { bytesIn: number; rejected: number; publishing: number };
 }
 
-/** Our window: the client is acknowledged every this many bytes (§5.4.3), and we ask it for the same. */
+/** The window we announce (the client acknowledges every this many bytes we send, §5.4.4), and the interval of our
+ *  acknowledgements when the client announced none. */
 const WINDOW_ACK_SIZE = 2_500_000;
 /** chunk size we send with (our messages are small; a bigger size saves headers for the client's sake only) */
 const OUT_CHUNK_SIZE = 4096;
@@ -113,7 +114,9 @@ export class RtmpConnection {
   private lingerTimer: NodeJS.Timeout | undefined;
   private bytesIn = 0;
   private ackedAt = 0;
+  /** acknowledge every this many bytes received: the client's Window Acknowledgement Size, else (after connect) ours */
   private ackWindow = 0;
+  private peerWindowSet = false;
   /** start of the current "not publishing" period (accept, or the last unpublish) */
   private waitingSince: number;
   /** last message of any kind while publishing */
@@ -227,7 +230,9 @@ export class RtmpConnection {
       case MessageType.SET_PEER_BANDWIDTH:
         return;
       case MessageType.WINDOW_ACK_SIZE:
-        readControlValue(m.payload); // we send little: the client's window needs no acknowledgements from us to be sent
+        // §5.4.4: the client wants an Acknowledgement every this many bytes it sends (0: none)
+        this.ackWindow = readControlValue(m.payload);
+        this.peerWindowSet = true;
         return;
       case MessageType.USER_CONTROL: {
         const ev = parseUserControl(m.payload);
@@ -319,8 +324,7 @@ export class RtmpConnection {
     this.appQuery = query;
     this.connected = true;
     this.send(windowAckSizeMessage(WINDOW_ACK_SIZE));
-    this.ackWindow = WINDOW_ACK_SIZE;
-    this.ackedAt = this.bytesIn;
+    if (!this.peerWindowSet) this.ackWindow = WINDOW_ACK_SIZE;
     this.send(setPeerBandwidthMessage(WINDOW_ACK_SIZE));
     this.send(setChunkSizeMessage(OUT_CHUNK_SIZE));
     this.writer.setChunkSize(OUT_CHUNK_SIZE);

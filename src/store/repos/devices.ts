@@ -44,6 +44,9 @@ export interface Device {
   mediaTransport: MediaTransport;
   /** SDP dialect for sub-stream selection (GB/T 28181-2022 streamnumber, or a 2016 vendor variant) */
   streamProfile: StreamProfile;
+  /** ONVIF devices: device service address and user (the password is sealed like a SIP password) */
+  onvifXaddr: string | null;
+  onvifUsername: string | null;
 }
 
 export const MEDIA_TRANSPORTS = ['udp', 'tcp-passive', 'tcp-active'] as const;
@@ -76,6 +79,8 @@ export interface DeviceInput {
   passwordSealed?: string | null;
   mediaTransport?: MediaTransport;
   streamProfile?: StreamProfile;
+  onvifXaddr?: string | null;
+  onvifUsername?: string | null;
 }
 
 export interface DeviceFilter extends PageQuery {
@@ -123,6 +128,8 @@ function toDevice(r: Row): Device {
     userAgent: r.user_agent,
     catalogAt: r.catalog_at,
     mediaTransport: (MEDIA_TRANSPORTS as readonly string[]).includes(r.media_transport ?? '') ? (r.media_transport as MediaTransport) : 'udp',
+    onvifXaddr: r.onvif_xaddr,
+    onvifUsername: r.onvif_username,
     streamProfile: (STREAM_PROFILES as readonly string[]).includes(r.stream_profile ?? '') ? (r.stream_profile as StreamProfile) : 'auto',
   };
 }
@@ -151,6 +158,8 @@ function inputColumns(i: DeviceInput): Partial<DevicesTable> {
   if (i.passwordSealed !== undefined) c.password_sealed = i.passwordSealed;
   if (i.mediaTransport !== undefined) c.media_transport = i.mediaTransport;
   if (i.streamProfile !== undefined) c.stream_profile = i.streamProfile;
+  if (i.onvifXaddr !== undefined) c.onvif_xaddr = i.onvifXaddr;
+  if (i.onvifUsername !== undefined) c.onvif_username = i.onvifUsername;
   return c;
 }
 

@@ -6,9 +6,11 @@ export interface Settings {
   /** R8 / Cybersecurity Law art. 21: network logs kept at least 6 months. */
   logRetentionDays: number;
   sessionTtlMinutes: number;
+  /** ONVIF WS-Discovery probes on the LAN are sent only when an administrator turns this on */
+  onvifDiscovery: boolean;
 }
 
-export const DEFAULT_SETTINGS: Settings = { logRetentionDays: 180, sessionTtlMinutes: 12 * 60 };
+export const DEFAULT_SETTINGS: Settings = { logRetentionDays: 180, sessionTtlMinutes: 12 * 60, onvifDiscovery: false };
 
 export class SettingsRepo {
   constructor(private readonly db: Kysely<DB>) {}
