@@ -31,6 +31,9 @@ export const ErrorCatalogue = {
   DEVICE_TIMEOUT: { status: 504, message: 'Device did not answer in time' },
   DEVICE_REJECTED: { status: 502, message: 'Device refused the request' },
   UNSUPPORTED_BY_DEVICE: { status: 409, message: 'The device does not support this' },
+  // a camera refusing our credentials is a 502 about the camera, never a 401 (that would log the operator out)
+  ONVIF_AUTH_FAILED: { status: 502, message: 'The ONVIF device refused the username or password' },
+  ONVIF_UNREACHABLE: { status: 502, message: 'The ONVIF device cannot be reached' },
   // media (live view, outputs)
   MEDIA_TIMEOUT: { status: 504, message: 'No video arrived from the device in time' },
   MEDIA_NO_PORT: { status: 503, message: 'No free media receive port' },

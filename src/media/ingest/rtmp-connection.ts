@@ -369,13 +369,19 @@ export class RtmpConnection {
     } catch (e) {
       result = Promise.reject(e);
     }
-    result.then(
-      (r) => this.authorized(p, r),
-      (err: unknown) => {
-        this.ctx.log.error({ err, name: req.name }, 'rtmp authorize failed');
-        this.authorized(p, { error: 'internal error' });
-      },
-    );
+    result
+      .then(
+        (r) => this.authorized(p, r),
+        (err: unknown) => {
+          this.ctx.log.error({ err, name: req.name }, 'rtmp authorize failed');
+          this.authorized(p, { error: 'internal error' });
+        },
+      )
+      .catch((err: unknown) => {
+        // e.g. authorize resolved to something that is neither { stream } nor { error }
+        this.ctx.log.error({ err, name: req.name }, 'rtmp publish start failed');
+        this.close('internal error');
+      });
   }
 
   private authorized(p: Publish, r: RtmpAuthorizeResult): void {
@@ -437,7 +443,13 @@ export class RtmpConnection {
     }
     const media = p.media!;
     if (m.type === MessageType.DATA_AMF0 || m.type === MessageType.DATA_AMF3) {
-      this.onData0(p, decodeData(m.payload, m.type === MessageType.DATA_AMF3));
+      let values: Amf0Value[];
+      try {
+        values = decodeData(m.payload, m.type === MessageType.DATA_AMF3);
+      } catch {
+        return; // unreadable metadata is no reason to drop the publisher
+      }
+      this.onData0(p, values);
       return;
     }
     const before = media.unsupported.size;
