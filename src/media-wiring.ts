@@ -106,7 +106,6 @@ export async function createMedia(o: { config: Readonly<Config>; store: Store; g
       const ch = await store.channels.get(channelId, ALL_CHANNELS).catch(() => undefined);
       if (!ch || ch.sourceType !== 'rtmp') return { error: `channel ${channelId} is not an RTMP push channel` };
       if (req.query.get('key') !== tokens.pushKey(channelId)) return { error: 'wrong push key' };
-      if (node.hub.get(liveKey(channelId, 'main'))?.lastFrameAt && Date.now() - (node.hub.get(liveKey(channelId, 'main'))!.lastFrameAt ?? 0) < 3000) return { error: `channel ${channelId} is already being published` };
       return { stream: node.openPublished({ key: liveKey(channelId, 'main'), channelId, kind: 'live', variant: 'main' }) };
     },
     onPublishStart: (req) => {
