@@ -135,20 +135,25 @@ export class Stream extends EventEmitter<StreamEvents> {
    * interval after the last frame.
    */
   private rebase(frame: Frame): Frame {
-    const last = frame.track === 'video' ? this.lastVideoDts : this.lastAudioDts;
+    const video = frame.track === 'video';
+    const last = video ? this.lastVideoDts : this.lastAudioDts;
     let dts = frame.dts + this.offset;
-    if (last !== undefined && (this.rebaseNext || dts < last - 45_000 || dts > last + 900_000)) {
-      const step = frame.track === 'video' ? this.videoStep : 1800;
-      this.offset = last + step - frame.dts;
-      dts = frame.dts + this.offset;
+    if (this.rebaseNext || (last !== undefined && (dts < last - 45_000 || dts > last + 900_000))) {
+      // continue after the later of the two tracks, so neither goes back whichever arrives first
+      const latest = Math.max(this.lastVideoDts ?? -Infinity, this.lastAudioDts ?? -Infinity);
+      if (Number.isFinite(latest)) {
+        this.offset = latest + (video ? this.videoStep : 1800) - frame.dts;
+        dts = frame.dts + this.offset;
+      }
     }
     this.rebaseNext = false;
-    if (frame.track === 'video') {
-      if (this.lastVideoDts !== undefined && dts > this.lastVideoDts && dts - this.lastVideoDts < 45_000) this.videoStep = dts - this.lastVideoDts;
+    if (last !== undefined && dts <= last) dts = last + 1; // small jitter backwards: keep decode order strictly growing
+    if (video) {
+      if (this.lastVideoDts !== undefined && dts - this.lastVideoDts > 1 && dts - this.lastVideoDts < 45_000) this.videoStep = dts - this.lastVideoDts;
       this.lastVideoDts = dts;
     } else this.lastAudioDts = dts;
-    if (this.offset === 0) return frame;
-    return { ...frame, dts, pts: frame.pts + this.offset } as Frame;
+    if (dts === frame.dts) return frame;
+    return { ...frame, dts, pts: frame.pts + (dts - frame.dts) } as Frame;
   }
 
   /** Source side: one access unit. */

@@ -157,3 +157,20 @@ test('timestamps keep growing across a source restart and a camera clock reset',
   for (let i = 1; i < dts.length; i++) assert.equal(dts[i] - dts[i - 1], 3600, `step ${i}: ${dts.join(',')}`);
   assert.equal(dts.length, 10 + 5 + 2, 'the GOP (10) + the new source (5) + after the reset (2)');
 });
+
+test('after a source restart neither track goes back, whichever track arrives first', () => {
+  const s = new Stream(desc);
+  const r = new TestSink();
+  const audio = (dts: number): Frame => ({ track: 'audio', codec: 'g711a', pts: dts, dts, key: true, units: [Buffer.alloc(160)] });
+  s.push(video(0, true));
+  s.attach(r, { protocol: 'rtsp' });
+  for (let i = 1; i <= 29; i++) s.push(video(i, false));
+  for (let d = 0; d <= 102_600; d += 1800) s.push(audio(d));
+  s.sourceRestarted();
+  s.push(audio(91_800)); // the new source's clock; audio first
+  s.push(video(25, true)); // dts 90 000
+  s.push(video(26, false));
+  const v = r.frames.filter((f) => f.track === 'video').map((f) => f.dts);
+  const a = r.frames.filter((f) => f.track === 'audio').map((f) => f.dts);
+  for (const [name, xs] of [['video', v], ['audio', a]] as const) for (let i = 1; i < xs.length; i++) assert.ok(xs[i] > xs[i - 1], `${name} dts went back at ${i}: ${xs.slice(i - 2, i + 2).join(',')}`);
+});
