@@ -109,11 +109,33 @@ describe('non-GB sources and snapshots', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe
     const live = await api('POST', `/api/v1/channels/${CH}/live`);
     assert.equal(live.statusCode, 200, live.body);
     assert.deepEqual([live.json().info.codec, live.json().info.width], ['h264', 1920]);
-    const v = video(await probe(live.json().flv, { seconds: 2 }));
-    assert.deepEqual([v.codec_name, v.width, v.height], ['h264', 1920, 1080]);
+    const outs = await Promise.all([probe(live.json().flv, { seconds: 2 }), probe(live.json().hls, { seconds: 2 }), probe(live.json().rtsp, { seconds: 2, args: ['-rtsp_transport', 'tcp'] })]);
+    for (const o of outs) {
+      const v = video(o);
+      assert.deepEqual([v.codec_name, v.width, v.height], ['h264', 1920, 1080]);
+    }
     const ch = (await api('GET', `/api/v1/channels/${CH}`)).json();
     assert.equal(ch.sourceState?.status, 'playing');
     assert.equal(ch.online, true);
+  });
+
+  test('an always-on RTSP channel is pulled without viewers and survives the linger time', async () => {
+    const gb = (await api('GET', '/api/v1/channels?online=true')).json().items.find((c: { deviceId: string }) => c.deviceId !== DEV).id as string;
+    const src = (await api('POST', `/api/v1/channels/${gb}/live`, { stream: 'sub' })).json().rtsp as string;
+    const CH = '35020000001310009004';
+    const c = await api('POST', '/api/v1/channels', { id: CH, deviceId: DEV, name: '常开拉流', sourceUrl: src, pullMode: 'always' });
+    assert.equal(c.statusCode, 201, c.body);
+    const key = `live/${CH}/main`;
+    let info;
+    for (let i = 0; i < 100; i++) {
+      info = await t.platform.media!.stream(key);
+      if (info?.state === 'live') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(info?.state, 'live');
+    assert.equal(info?.readers, 0);
+    await new Promise((r) => setTimeout(r, 12_000)); // longer than the 10 s linger
+    assert.equal((await t.platform.media!.stream(key))?.state, 'live', 'still pulled without viewers');
   });
 
   test('an RTSP channel whose server refuses answers SOURCE_FAILED with the reason on the channel', async () => {

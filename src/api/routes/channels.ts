@@ -37,6 +37,8 @@ export async function channelRoutes(root: FastifyInstance, deps: ApiDeps): Promi
     const warning = await deps.archive.createChannel(id, deviceId, rest);
     await audit(deps, req, { action: 'channel.create', targetType: 'channel', targetId: id, detail: `${rest.name ?? ''} device=${deviceId}` });
     const ch = await deps.store.channels.get(id, { all: true });
+    // an always-on RTSP source starts pulling now (and with every platform start)
+    if (ch && ch.pullMode === 'always' && ch.sourceUrl && deps.live) void deps.live.startAlwaysOn([ch]);
     return reply.status(201).send({ ...ch, ...(ch?.sourceType === 'rtmp' ? { pushUrl: pushUrlOf(req, deps, id) } : {}), ...(warning ? { warning } : {}) });
   });
 
