@@ -25,7 +25,6 @@ import type { Store } from './store/index.js';
 export async function createMedia(o: { config: Readonly<Config>; store: Store; gb: GbService; bus: EventBus; clock: Clock; log: Logger; secret: Buffer }) {
   const { config, store, bus, log } = o;
   const ffmpeg = new FfmpegRunner({ maxConcurrent: 2, log: log.child({ component: 'ffmpeg' }) });
-  if (!ffmpeg.available) log.warn({ component: 'media' }, 'ffmpeg not found: server snapshots and H.265→H.264 transcoding are off (apt-get install ffmpeg)');
   const node = new LocalMediaNode({
     ffmpeg,
     maxTranscodes: config.maxTranscodes,
@@ -147,6 +146,7 @@ export async function createMedia(o: { config: Readonly<Config>; store: Store; g
       await live.stopAll();
       await rtsp.close();
       await rtmp.close();
+      ffmpeg.close();
       await node.close();
     },
   };

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 
 /** What the installed ffmpeg can do, as far as the tools here care. */
 export interface FfmpegFeatures {
@@ -25,9 +25,28 @@ function helpText(bin: string, topic: string): string {
   }
 }
 
-/** Asks the binary once (two short synchronous runs, ~50 ms; done at start-up). */
-export function probeFeatures(bin: string): FfmpegFeatures {
-  const x264 = helpText(bin, 'encoder=libx264');
+function helpTextAsync(bin: string, topic: string): Promise<string> {
+  return new Promise((resolve) => {
+    try {
+      execFile(bin, ['-hide_banner', '-h', topic], { encoding: 'utf8', timeout: 5000, maxBuffer: 4 << 20 }, (err, stdout) => resolve(err ? '' : stdout));
+    } catch {
+      resolve('');
+    }
+  });
+}
+
+function parse(x264: string, long: string): FfmpegFeatures {
   const libx264 = /Encoder libx264/.test(x264);
-  return { libx264, uduSei: libx264 && /-udu_sei\b/.test(x264), fpsMode: /-fps_mode\b/.test(helpText(bin, 'long')) };
+  return { libx264, uduSei: libx264 && /-udu_sei\b/.test(x264), fpsMode: /-fps_mode\b/.test(long) };
+}
+
+/** Asks the binary (two short synchronous runs: blocks 50–500 ms; prefer probeFeaturesAsync). */
+export function probeFeatures(bin: string): FfmpegFeatures {
+  return parse(helpText(bin, 'encoder=libx264'), helpText(bin, 'long'));
+}
+
+/** probeFeatures without blocking; never rejects (a failed run means "no such feature"). */
+export async function probeFeaturesAsync(bin: string): Promise<FfmpegFeatures> {
+  const [x264, long] = await Promise.all([helpTextAsync(bin, 'encoder=libx264'), helpTextAsync(bin, 'long')]);
+  return parse(x264, long);
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../../core/logger.js';
 import { hasTool } from '../../core/tools.js';
 import { FfmpegBusyError, FfmpegError, FfmpegUnavailableError } from './errors.js';
-import { NO_FEATURES, probeFeatures, type FfmpegFeatures } from './features.js';
+import { NO_FEATURES, probeFeatures, probeFeaturesAsync, type FfmpegFeatures } from './features.js';
 
 export interface FfmpegRunnerOptions {
   /** the ffmpeg executable (default `ffmpeg`, found on PATH) */
@@ -50,7 +50,9 @@ export class FfmpegRunner {
   readonly bin: string;
   /** ffmpeg was found at start; when false every run() rejects with FfmpegUnavailableError */
   readonly available: boolean;
-  readonly features: FfmpegFeatures;
+  /** resolves once the features are known (probed in the background from the constructor) */
+  readonly featuresReady: Promise<FfmpegFeatures>;
+  private probed?: FfmpegFeatures;
   private readonly maxConcurrent: number;
   private readonly timeoutMs: number;
   private readonly maxQueued: number;
@@ -69,9 +71,23 @@ export class FfmpegRunner {
     this.maxOutputBytes = opts.maxOutputBytes ?? 64 * 1024 * 1024;
     this.log = opts.log;
     this.available = hasTool(this.bin);
-    this.features = this.available ? probeFeatures(this.bin) : NO_FEATURES;
-    if (!this.available) this.log.warn({ bin: this.bin }, 'ffmpeg not found: server snapshots and H.265→H.264 transcoding are off (apt-get install ffmpeg)');
-    else if (!this.features.libx264) this.log.warn({ bin: this.bin }, 'ffmpeg has no libx264 encoder: H.265→H.264 transcoding is off');
+    if (!this.available) {
+      this.probed = NO_FEATURES;
+      this.featuresReady = Promise.resolve(NO_FEATURES);
+      this.log.warn({ bin: this.bin }, 'ffmpeg not found: server snapshots and H.265→H.264 transcoding are off (apt-get install ffmpeg)');
+    } else {
+      this.featuresReady = probeFeaturesAsync(this.bin).then((f) => {
+        this.probed ??= f;
+        if (!f.libx264) this.log.warn({ bin: this.bin }, 'ffmpeg has no libx264 encoder: H.265→H.264 transcoding is off');
+        return this.probed;
+      });
+    }
+  }
+
+  /** What this ffmpeg can do (asked once; if read before the background probe finished, asked synchronously). */
+  get features(): FfmpegFeatures {
+    this.probed ??= probeFeatures(this.bin);
+    return this.probed;
   }
 
   /** jobs running now (long-running spawn() processes not counted) */

@@ -114,6 +114,7 @@ export class Transcoder {
   private audioHeld: AudioFrame[] = [];
   private lastOutPts?: number;
   private warnedCodec?: string;
+  private lastDropWarn = 0;
   private readonly counters = { framesIn: 0, framesOut: 0, dropped: 0, lost: 0, processes: 0 };
 
   constructor(private readonly opts: TranscoderOptions) {
@@ -208,7 +209,11 @@ export class Transcoder {
       s.skipping = false;
     }
     if (s.proc.stdinBacklog > this.maxPending()) {
-      if (!s.skipping) this.log.warn({ backlog: s.proc.stdinBacklog }, 'transcode slower than real time: dropping up to the next key frame');
+      const now = Date.now();
+      if (now - this.lastDropWarn > 30_000) {
+        this.lastDropWarn = now;
+        this.log.warn({ backlog: s.proc.stdinBacklog, dropped: this.counters.dropped }, 'transcode slower than real time: dropping source frames up to the next key frame');
+      }
       s.skipping = true;
       this.counters.dropped++;
       return;
@@ -327,7 +332,7 @@ export class Transcoder {
     if (!s) return;
     this.session = undefined;
     this.counters.lost += s.fed.lost;
-    void 0;
+    void s.proc.kill();
   }
 
   private fail(err: Error): void {
