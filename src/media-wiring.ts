@@ -146,7 +146,7 @@ export async function createMedia(o: { config: Readonly<Config>; store: Store; g
       await live.stopAll();
       await rtsp.close();
       await rtmp.close();
-      ffmpeg.close();
+      await ffmpeg.close();
       await node.close();
     },
   };
