@@ -41,9 +41,13 @@ async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sharpeye-storm-'));
   const http = 21000 + Math.floor(Math.random() * 1000);
   const sip = 25000 + Math.floor(Math.random() * 1000);
+  // Other ports away from their defaults too, so the bench can run next to another sharpeye (or another bench).
+  const rtsp = 26000 + Math.floor(Math.random() * 1000);
+  const rtmp = 27000 + Math.floor(Math.random() * 1000);
+  const rtp = 40000 + Math.floor(Math.random() * 200) * 100;
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const server = spawn(process.execPath, [...prof, '--max-old-space-size=4096', '--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, SHARPEYE_DATA_DIR: dataDir, SHARPEYE_HTTP_PORT: String(http), SHARPEYE_SIP_PORT: String(sip), SHARPEYE_HOST: '127.0.0.1', SHARPEYE_ADMIN_PASSWORD: 'Admin@12345', SHARPEYE_LOG_LEVEL: 'error', SHARPEYE_WEB_DIR: path.join(dataDir, 'none') },
+    env: { ...process.env, SHARPEYE_DATA_DIR: dataDir, SHARPEYE_HTTP_PORT: String(http), SHARPEYE_SIP_PORT: String(sip), SHARPEYE_RTSP_PORT: String(rtsp), SHARPEYE_RTMP_PORT: String(rtmp), SHARPEYE_RTP_PORT_RANGE: `${rtp}-${rtp + 99}`, SHARPEYE_HOST: '127.0.0.1', SHARPEYE_ADMIN_PASSWORD: 'Admin@12345', SHARPEYE_LOG_LEVEL: 'error', SHARPEYE_WEB_DIR: path.join(dataDir, 'none') },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${http}/api/v1`;

@@ -71,8 +71,11 @@ export async function applyCatalogEvents(deps: GbDeps, journal: DeviceJournal, c
     cache.remember(deviceId, upserts);
   }
   const changedIds = new Set(upserts.map((e) => e.id));
-  const orgs = await deps.store.gb.channelOrgs(withEvent.map((x) => x.it.deviceId));
-  for (const { it, ev } of withEvent) {
+  // A repeated whole catalog (the NOTIFY after subscribing) changes nothing: no events, so no org lookup either.
+  const eventful = withEvent.filter((x) => (x.ev !== 'ADD' && x.ev !== 'UPDATE') || changedIds.has(x.it.deviceId));
+  if (!eventful.length) return;
+  const orgs = await deps.store.gb.channelOrgs(eventful.map((x) => x.it.deviceId));
+  for (const { it, ev } of eventful) {
     const id = it.deviceId;
     const channel = { id, orgId: orgs.get(id) ?? null };
     if (ev !== 'ADD' && ev !== 'UPDATE') cache.forget(deviceId, id);

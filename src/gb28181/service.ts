@@ -56,6 +56,7 @@ export class GbService {
   }
 
   async start(): Promise<void> {
+    warmDecoders();
     const n = await this.presence.restore();
     if (n) this.deps.log.info({ restored: n }, 'registrations restored after restart');
     this.presence.start();
@@ -263,6 +264,21 @@ export function isKeepalive(body: Buffer, deviceId: string): boolean {
   if (body.length > 600) return false;
   const t = body.toString('latin1');
   return /^\s*(<\?xml[^>]*\?>\s*)?<Notify>[\s\S]*<\/Notify>\s*$/.test(t) && /<CmdType>\s*Keepalive\s*<\/CmdType>/.test(t) && t.includes(`<DeviceID>${deviceId}</DeviceID>`) && /<SN>\s*\d+\s*<\/SN>/.test(t);
+}
+
+/**
+ * The first GB body decoded builds iconv-lite's GB18030 tables and the XML parser (~200 ms): done at start, not
+ * inside the first second of a register storm.
+ */
+function warmDecoders(): void {
+  try {
+    const head = Buffer.from('<?xml version="1.0" encoding="GB2312"?>\r\n<Response><CmdType>Catalog</CmdType><SN>1</SN><DeviceID>34020000001320000001</DeviceID><SumNum>1</SumNum><DeviceList Num="1"><Item><DeviceID>34020000001320000001</DeviceID><Name>', 'latin1');
+    const tail = Buffer.from('</Name><Status>ON</Status></Item></DeviceList></Response>\r\n', 'latin1');
+    parseCatalog(decodeManscdp(Buffer.concat([head, Buffer.from([0xc4, 0xe3, 0xba, 0xc3]), tail])));
+    buildQuery('Catalog', 1, '34020000001320000001');
+  } catch {
+    /* only a warm-up */
+  }
 }
 
 function buildQueryControl(sn: number, target: string, fields: Record<string, unknown>): Buffer {

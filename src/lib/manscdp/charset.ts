@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import type { ManscdpCharset } from './types.js';
 
@@ -16,12 +17,14 @@ export function declaredEncoding(bytes: Buffer): string | null {
   return m ? m[1] : null;
 }
 
+/** Strict UTF-8 (null when the bytes are not UTF-8); a BOM left in the bytes stays in the text. Checked before decoding: no exception per GB body. */
 function strictUtf8(bytes: Buffer): string | null {
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    return null;
-  }
+  return isUtf8(bytes) ? bytes.toString('utf8') : null;
+}
+
+function hasHighByte(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return true;
+  return false;
 }
 
 /**
@@ -34,8 +37,10 @@ export function decodeText(input: Buffer): DecodedText {
   let bytes = input;
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
   const declared = declaredEncoding(bytes);
+  const hasMultiByte = hasHighByte(bytes);
+  // Pure ASCII (keepalives, most responses) reads the same in every supported charset.
+  if (!hasMultiByte) return { text: bytes.toString('latin1'), charset: declared !== null && GB_LABELS.test(declared) ? 'GB18030' : 'UTF-8', declared };
   const utf8 = strictUtf8(bytes);
-  const hasMultiByte = bytes.some((b) => b >= 0x80);
   if (declared !== null && GB_LABELS.test(declared)) {
     if (utf8 !== null && hasMultiByte) return { text: utf8, charset: 'UTF-8', declared };
     return { text: iconv.decode(bytes, 'gb18030'), charset: 'GB18030', declared };

@@ -47,7 +47,141 @@ function clean(v: unknown): unknown {
   return '';
 }
 
+const NAME = /[A-Za-z_][A-Za-z0-9_.-]*/y;
+/** The name at `at` (sticky match), or '' when none starts there. */
+function nameAt(text: string, at: number): string {
+  NAME.lastIndex = at;
+  const m = NAME.exec(text);
+  return m ? m[0] : '';
+}
+const PROLOG = /^<\?xml(?:[ \t\n]+(?:version|encoding|standalone)[ \t\n]*=[ \t\n]*(?:"[^"<>?&]*"|'[^'<>?&]*'))*[ \t\n]*\?>/;
+/** Names the full parser renames (`__toString`): prototype members. */
+const reserved = (name: string) => name in Object.prototype || name.startsWith('__');
+
+/**
+ * The common case without the general parser: plain elements, text and quoted attributes, an optional leading XML
+ * declaration. Builds exactly the tree fast-xml-parser builds with the options above (children in first-appearance
+ * order, then `#text` joined from the trimmed text runs, then `@_` attributes; `Item` always an array; an empty
+ * element is ''). Returns undefined for anything else — comments, CDATA, PIs, `&`, `>` in text, odd names or
+ * spacing, mismatched tags, more than one root, nesting deeper than MAX_DEPTH — which then takes the full
+ * validator and parser (so errors are reported by them, word for word).
+ */
+export function parseSimpleTree(input: string): Tree | undefined {
+  if (input.includes('&') || input.includes('<!')) return undefined;
+  // XML line-end normalisation (§2.11), as the full parser does over the whole document.
+  const text = input.includes('\r') ? input.replace(/\r\n?/g, '\n') : input;
+  const n = text.length;
+  let i = 0;
+  if (text.startsWith('<?xml')) {
+    const m = PROLOG.exec(text);
+    if (!m || text.includes('<?', 5)) return undefined;
+    i = m[0].length;
+  } else if (text.includes('<?')) return undefined;
+  interface Frame {
+    name: string;
+    obj: Tree;
+    text: string;
+    attrs: [string, string][] | undefined;
+  }
+  const stack: Frame[] = [];
+  const top: Frame = { name: '', obj: {}, text: '', attrs: undefined };
+  let rootSeen = false;
+  const attach = (parent: Frame, name: string, val: unknown) => {
+    const o = parent.obj;
+    if (Object.hasOwn(o, name)) {
+      const cur = o[name];
+      if (Array.isArray(cur)) cur.push(val);
+      else o[name] = [cur, val];
+    } else o[name] = name.toLowerCase() === 'item' ? [val] : val;
+  };
+  const finish = (f: Frame): unknown => {
+    let val: Tree | string = f.obj;
+    const keys = Object.keys(val);
+    if (f.text.length > 0) val['#text'] = f.text;
+    if (f.attrs) {
+      for (const [k, v] of f.attrs) val[`@_${k}`] = v;
+    } else if (keys.length === 0) val = f.text.length > 0 ? f.text : '';
+    return val;
+  };
+  let cur = top;
+  while (i < n) {
+    const lt = text.indexOf('<', i);
+    const end = lt < 0 ? n : lt;
+    if (end > i) {
+      const run = text.slice(i, end);
+      if (run.includes('>')) return undefined;
+      const t = run.trim();
+      if (t.length) {
+        if (cur === top) return undefined; // text outside the root
+        cur.text += t;
+      }
+    }
+    if (lt < 0) break;
+    const gt = text.indexOf('>', lt);
+    if (gt < 0) return undefined;
+    if (text.charCodeAt(lt + 1) === 47 /* / */) {
+      // </Name> or </Name  >
+      const name = text.slice(lt + 2, gt).trimEnd();
+      if (!stack.length || name !== cur.name) return undefined;
+      const done = stack.pop()!;
+      cur = stack.length ? stack[stack.length - 1] : top;
+      attach(cur, done.name, finish(done));
+      i = gt + 1;
+      continue;
+    }
+    const name = nameAt(text, lt + 1);
+    if (!name) return undefined;
+    let j = lt + 1 + name.length;
+    if (reserved(name)) return undefined;
+    let selfClose = false;
+    let attrs: [string, string][] | undefined;
+    // attributes: (ws+ name="v")* ws* /?
+    for (;;) {
+      const ws = j;
+      while (j < gt && (text[j] === ' ' || text[j] === '\t' || text[j] === '\r' || text[j] === '\n')) j++;
+      if (j === gt) break;
+      if (text[j] === '/' && j + 1 === gt) {
+        selfClose = true;
+        break;
+      }
+      const an = j === ws ? '' : nameAt(text, j);
+      if (!an) return undefined;
+      j += an.length;
+      if (text[j] !== '=') return undefined;
+      const q = text[j + 1];
+      if (q !== '"' && q !== "'") return undefined;
+      const close = text.indexOf(q, j + 2);
+      if (close < 0 || close > gt) return undefined; // a '>' inside a quoted value: leave it to the full parser
+      const av = text.slice(j + 2, close);
+      if (av.trim() !== av || av.includes('<')) return undefined;
+      if (reserved(an) || attrs?.some(([k]) => k === an)) return undefined;
+      (attrs ??= []).push([an, av]);
+      j = close + 1;
+    }
+    if (cur === top) {
+      if (rootSeen) return undefined;
+      rootSeen = true;
+    }
+    const f: Frame = { name, obj: {}, text: '', attrs };
+    if (selfClose) attach(cur, name, finish(f));
+    else {
+      if (stack.length >= MAX_DEPTH) return undefined;
+      stack.push(f);
+      cur = f;
+    }
+    i = gt + 1;
+  }
+  if (stack.length || !rootSeen) return undefined;
+  return top.obj;
+}
+
 function parseTree(text: string): Tree {
+  const simple = parseSimpleTree(text);
+  if (simple) return simple;
+  return parseTreeFull(text);
+}
+
+export function parseTreeFull(text: string): Tree {
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;

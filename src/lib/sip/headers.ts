@@ -31,9 +31,17 @@ const CANONICAL: Record<string, string> = {
   'mime-version': 'MIME-Version',
 };
 
+const normalCache = new Map<string, string>();
+
+/** Lower-case long form; cached per spelling (a handful of spellings carry nearly all traffic). */
 export function normaliseHeaderName(name: string): string {
-  const l = name.trim().toLowerCase();
-  return COMPACT[l] ?? l;
+  let n = normalCache.get(name);
+  if (n === undefined) {
+    const l = name.trim().toLowerCase();
+    n = COMPACT[l] ?? l;
+    if (normalCache.size < 2000) normalCache.set(name, n);
+  }
+  return n;
 }
 
 const canonicalCache = new Map<string, string>();
