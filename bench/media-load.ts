@@ -202,9 +202,11 @@ let viewers: Viewer[] = [];
  * `raw`: the same HTTP/1.1 GET over a plain TCP socket, chunked transfer coding decoded here (cheaper for the
  * client than http.get's parser and streams, which leaves more CPU to the server on a shared machine).
  */
-function openViewer(url: string, sampled: boolean, wait = true, raw = false): Promise<Viewer> {
+function openViewer(url: string, sampled: boolean, wait = true, raw = false, created?: Viewer[]): Promise<Viewer> {
   return new Promise((resolve) => {
     const v: Viewer = { close: () => undefined, status: 0, frames: 0, bytes: 0, gaps: 0, lastTs: -1, firstTs: -1, sizeMismatch: 0, ended: false, arrivals: sampled ? [] : undefined };
+    viewers.push(v); // tracked (and closed by closeViewers) from the start, answered or not
+    created?.push(v);
     const onTag = (t: FlvTagInfo) => {
       if (!t.coded) return;
       const now = sampled ? performance.now() : 0;
@@ -312,15 +314,27 @@ function openRaw(url: string, v: Viewer, counter: FlvCounter, wait: boolean, res
   sock.on('close', () => gone());
 }
 
-async function view(a: { url: string; count: number; sampled: boolean; batch?: number; wait?: boolean; raw?: boolean }): Promise<unknown> {
+/**
+ * Opens viewers in batches (each batch once the previous one has its response heads). After `deadlineMs` no more
+ * batches are started (an overloaded server accepts slowly): the answer says how many were opened and answered.
+ */
+async function view(a: { url: string; count: number; sampled: boolean; batch?: number; wait?: boolean; raw?: boolean; deadlineMs?: number }): Promise<unknown> {
   const batch = a.batch ?? 50;
+  const until = performance.now() + (a.deadlineMs ?? 90_000);
   const opened: Viewer[] = [];
-  for (let i = 0; i < a.count; i += batch) {
+  for (let i = 0; i < a.count && performance.now() < until; i += batch) {
     const n = Math.min(batch, a.count - i);
-    opened.push(...(await Promise.all(Array.from({ length: n }, () => openViewer(a.url, a.sampled, a.wait ?? true, a.raw ?? false)))));
+    const b = Array.from({ length: n }, () => openViewer(a.url, a.sampled, a.wait ?? true, a.raw ?? false, opened));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(b), new Promise((r) => (timer = setTimeout(r, Math.max(0, until - performance.now()))))]);
+    clearTimeout(timer);
   }
-  viewers.push(...opened);
-  return { opened: opened.length, ok: opened.filter((v) => v.status === 200).length, errors: [...new Set(opened.filter((v) => v.error || v.status !== 200).map((v) => v.error ?? `HTTP ${v.status}`))] };
+  return {
+    opened: opened.length,
+    ok: opened.filter((v) => v.status === 200).length,
+    gaveUp: opened.length < a.count || opened.some((v) => v.status === 0),
+    errors: [...new Set(opened.filter((v) => v.error || v.status !== 200).map((v) => v.error ?? `HTTP ${v.status}`))],
+  };
 }
 
 function viewerSnapshot() {

@@ -57,9 +57,18 @@ export class SipSockets implements SipTransport {
   }
 
   static async open(opts: SipSocketOptions): Promise<SipSockets> {
-    const s = new SipSockets(opts);
-    await s.start();
-    return s;
+    // Port 0 (tests, benches): the OS picks a free UDP port, but the same number may be taken for TCP by another
+    // program's outgoing connection; pick again instead of failing.
+    for (let attempt = 0; ; attempt++) {
+      const s = new SipSockets(opts);
+      try {
+        await s.start();
+        return s;
+      } catch (e) {
+        await s.close().catch(() => undefined);
+        if (opts.port !== 0 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 10) throw e;
+      }
+    }
   }
 
   onMessage(h: (data: Buffer, peer: Peer) => void): void {
