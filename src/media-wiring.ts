@@ -114,7 +114,7 @@ export async function createMedia(o: { config: Readonly<Config>; store: Store; g
     onPublishEnd: (req, reason) => {
       rtmpLog.info({ channel: req.name, reason }, 'RTMP publish ended');
       void node.closeStream(liveKey(req.name, 'main'), `publisher left: ${reason}`);
-      void store.channels.setSourceState(req.name, { status: 'stopped', at: o.clock.now().toISOString() }).catch(() => undefined);
+      void store.channels.setSourceState(req.name, { status: 'stopped', at: o.clock.now().toISOString() }, false).catch(() => undefined);
     },
   });
 

@@ -209,9 +209,10 @@ export class ChannelRepo {
     return r ? { main: r.source_url, sub: r.sub_source_url } : undefined;
   }
 
-  async setSourceState(id: string, state: Channel['sourceState']): Promise<void> {
+  /** `forceOnline` overrides the rule (an RTMP publisher that left makes its channel offline). */
+  async setSourceState(id: string, state: Channel['sourceState'], forceOnline?: boolean): Promise<void> {
     // playing → online; failing → offline; stopped (nobody watching an on-demand source) leaves it as it was
-    const online = state?.status === 'playing' ? { online: 1 } : state?.status === 'retrying' ? { online: 0 } : {};
+    const online = forceOnline !== undefined ? { online: forceOnline ? 1 : 0 } : state?.status === 'playing' ? { online: 1 } : state?.status === 'retrying' ? { online: 0 } : {};
     await this.db.updateTable('channels').set({ source_state: state ? JSON.stringify(state) : null, ...online }).where('id', '=', id).execute();
   }
 
