@@ -35,6 +35,8 @@ export async function createMedia(o: { config: Readonly<Config>; store: Store; g
     lingerMs: config.streamLinger * 1000,
     stallMs: config.streamTimeout * 1000,
     log: log.child({ component: 'media' }),
+    recordDirs: config.recordDirs,
+    recordMinFreeBytes: config.recordMinFreeMb * 2 ** 20,
   });
   const tokens = new MediaTokens(o.secret);
   const revocations = new Revocations(config.mediaTokenTtl * 1000);

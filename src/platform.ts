@@ -19,9 +19,16 @@ import { SipSockets } from './servers/sip-transport.js';
 import { SipEndpoint } from './sip/endpoint.js';
 import { createMedia } from './media-wiring.js';
 import { OnvifService } from './onvif/onvif-service.js';
+import { createRecording, type RecordWiringOptions } from './record-wiring.js';
 
 /** Builds every control-side component from a config: used by main.ts and by tests (no sockets opened here). */
-export async function createPlatform(config: Readonly<Config>, log: Logger, clock: Clock = systemClock, gbOverrides: Partial<GbSettings> = {}): Promise<ApiDeps & { sipPort: number; close(): Promise<void> }> {
+export async function createPlatform(
+  config: Readonly<Config>,
+  log: Logger,
+  clock: Clock = systemClock,
+  gbOverrides: Partial<GbSettings> = {},
+  recordOpts: RecordWiringOptions = {},
+): Promise<ApiDeps & { sipPort: number; close(): Promise<void> }> {
   mkdirSync(config.dataDir, { recursive: true });
   const database = openDatabase(config.databaseUrl);
   const applied = await migrateToLatest(database);
@@ -50,6 +57,7 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
   await gb.start();
   const media = await createMedia({ config, store, gb, bus, clock, log, secret: secretKey });
   await media.startAlwaysOn();
+  const recording = await createRecording({ config, store, media: media.node, live: media.live, tokens: media.tokens, bus, clock, log, opts: recordOpts });
   // Event-loop delay, reported by /api/v1/gb/status (storm rule: never blocked > 200 ms).
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -66,6 +74,8 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
     gb,
     live: media.live,
     media: media.node,
+    recording,
+    mediaFiles: media.node,
     mediaHttp: media.http,
     rtspPort: media.rtsp.port,
     rtmpPort: media.rtmp.port,
@@ -76,6 +86,7 @@ export async function createPlatform(config: Readonly<Config>, log: Logger, cloc
     startedAt: Date.now(),
     async close() {
       loop.disable();
+      await recording.close();
       await media.close();
       await gb.stop();
       endpoint.close();

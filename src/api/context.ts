@@ -11,6 +11,8 @@ import type { GbService } from '../gb28181/service.js';
 import type { LiveService } from '../live/live-service.js';
 import type { MediaNode } from '../media/node.js';
 import type { OnvifService } from '../onvif/onvif-service.js';
+import type { Recording } from '../record-wiring.js';
+import type { LocalMediaNode } from '../media/local-node.js';
 
 /** What the API layer needs; built in main.ts (or a test) and passed to `buildApp`. */
 export interface ApiDeps {
@@ -32,6 +34,10 @@ export interface ApiDeps {
   media?: MediaNode;
   /** registers the media outputs (HTTP-FLV, WS-FLV, HLS) on the HTTP server when this process is a media node */
   mediaHttp?: (app: import('fastify').FastifyInstance) => Promise<void>;
+  /** platform recording: plans, index, space, integrity, playback (issue 7) */
+  recording?: Recording;
+  /** the media node whose disks this process can read directly (downloads stream from its segment files) */
+  mediaFiles?: LocalMediaNode;
   /** ONVIF cameras (discovery, add, PTZ) */
   onvif?: OnvifService;
   /** RTMP push key of a channel, and the RTMP input's actual port */

@@ -43,6 +43,16 @@ export interface Config {
   mediaTokenTtl: number;
   /** concurrent H.265→H.264 transcodes (measured ≈ 0.15 core at 360p, 0.75–1 core at 1080p on the 2-core CI box) */
   maxTranscodes: number;
+  /** recording directories, one per disk (SHARPEYE_RECORD_DIRS, comma-separated) */
+  recordDirs: string[];
+  /** target segment length, seconds */
+  recordSegment: number;
+  /** no new segment starts on a directory with less free space than this (MiB); cleanup keeps at least this free */
+  recordMinFreeMb: number;
+  /** default retention of platform recordings, days (per channel and per org overrides) */
+  recordRetentionDays: number;
+  /** when space runs low after expired recordings are gone, overwrite the oldest (true, like an NVR) or stop recording */
+  recordOverwrite: boolean;
 }
 
 /** Every variable CONTRACT.md names, plus a few of our own. Values come from the file first, then the environment. */
@@ -74,6 +84,11 @@ const KEYS = [
   'SHARPEYE_STREAM_TIMEOUT',
   'SHARPEYE_MEDIA_TOKEN_TTL',
   'SHARPEYE_MAX_TRANSCODES',
+  'SHARPEYE_RECORD_DIRS',
+  'SHARPEYE_RECORD_SEGMENT',
+  'SHARPEYE_RECORD_MIN_FREE_MB',
+  'SHARPEYE_RECORD_RETENTION_DAYS',
+  'SHARPEYE_RECORD_OVERWRITE',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -204,8 +219,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     streamTimeout: seconds('SHARPEYE_STREAM_TIMEOUT', 10, 1, 600),
     mediaTokenTtl: seconds('SHARPEYE_MEDIA_TOKEN_TTL', 300, 5, 86_400),
     maxTranscodes: Math.floor(seconds('SHARPEYE_MAX_TRANSCODES', 2, 0, 64)),
+    recordDirs: (get('SHARPEYE_RECORD_DIRS') ?? path.join(dataDir, 'records'))
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => path.resolve(cwd, d)),
+    recordSegment: seconds('SHARPEYE_RECORD_SEGMENT', 300, 2, 3600),
+    recordMinFreeMb: Math.floor(seconds('SHARPEYE_RECORD_MIN_FREE_MB', 1024, 0, 10_000_000)),
+    recordRetentionDays: Math.floor(seconds('SHARPEYE_RECORD_RETENTION_DAYS', 30, 1, 3650)),
+    recordOverwrite: bool('SHARPEYE_RECORD_OVERWRITE', get('SHARPEYE_RECORD_OVERWRITE') ?? 'true'),
   };
-  return Object.freeze({ ...cfg, rtpPortRange: Object.freeze(cfg.rtpPortRange) });
+  return Object.freeze({ ...cfg, rtpPortRange: Object.freeze(cfg.rtpPortRange), recordDirs: Object.freeze([...cfg.recordDirs]) as string[] });
 }
 
 /** SHARPEYE_* variables we do not know: most likely typos; reported as a warning at start. */

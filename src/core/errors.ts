@@ -43,6 +43,12 @@ export const ErrorCatalogue = {
   CHANNEL_NOT_PUBLISHING: { status: 409, message: 'Nothing is publishing to this RTMP channel' },
   MEDIA_BUSY: { status: 503, message: 'Media resources are busy' },
   SOURCE_FAILED: { status: 502, message: 'The video source could not be opened' },
+  // recording (issue 7)
+  NO_RECORDINGS: { status: 404, message: 'No recordings in the requested range' },
+  RANGE_INVALID: { status: 400, message: 'Time range invalid' },
+  RECORD_UNSUPPORTED_CODEC: { status: 409, message: 'The channel\'s codec cannot be recorded' },
+  STORAGE_FULL: { status: 507, message: 'Recording storage is full' },
+  PLAYBACK_NOT_FOUND: { status: 404, message: 'No such playback session' },
   // configuration
   CONFIG_INVALID: { status: 500, message: 'Configuration invalid' },
   // server side

@@ -96,7 +96,81 @@ export interface SourceState {
   attempts: number;
 }
 
+/** A recording asked of the node that holds the live stream (issue 7). */
+export interface RecordStart {
+  key: string;
+  channelId: string;
+  segmentMs: number;
+  preBufferMs?: number;
+  /** false: hold pre-record frames only, until triggered by an alarm */
+  writing: boolean;
+}
+
+/** What a recorder says about a segment file; the control side keeps the index from it. */
+export interface SegmentReport {
+  phase: 'open' | 'progress' | 'close';
+  nodeId: string;
+  channelId: string;
+  path: string;
+  startMs: number;
+  endMs: number;
+  size: number;
+  codec: string;
+  checksum?: string;
+}
+
+export interface RecordError {
+  nodeId: string;
+  channelId: string;
+  code: 'STORAGE_FULL' | 'RECORD_UNSUPPORTED_CODEC' | 'WRITE_FAILED';
+  message: string;
+}
+
+export interface StorageInfo {
+  nodeId: string;
+  path: string;
+  totalBytes: number;
+  freeBytes: number;
+  ok: boolean;
+  error?: string;
+}
+
+/** A recorded file as the index knows it, handed to the node that holds it for playback and download. */
+export interface SegmentLocation {
+  id: number;
+  channelId: string;
+  startMs: number;
+  endMs: number;
+  path: string;
+  size: number;
+}
+
+export interface PlaybackStart {
+  stream: StreamRef;
+  segments: SegmentLocation[];
+  startMs: number;
+  endMs: number;
+  speed: number;
+}
+
+export type PlaybackAction = { action: 'pause' } | { action: 'resume' } | { action: 'seek'; time: number } | { action: 'speed'; speed: number } | { action: 'step'; direction: 'forward' | 'backward' };
+
+export interface PlaybackState {
+  positionMs: number;
+  speed: number;
+  paused: boolean;
+  ended: boolean;
+  startMs: number;
+  endMs: number;
+}
+
 export interface MediaNodeEvents {
+  /** a recorder opened, advanced or closed a segment file */
+  segment: (r: SegmentReport) => void;
+  /** a recorder stopped on an error (disk full, codec MP4 cannot hold) */
+  'record.error': (e: RecordError) => void;
+  /** a playback reached its end or the recordings ran out */
+  'playback.ended': (s: StreamRef) => void;
   /** an RTSP pull or RTMP publish changed state */
   'source.state': (s: StreamRef, st: SourceState) => void;
   /** nobody has watched the stream for the linger time: the owner should stop the source (BYE) and close it */
@@ -133,6 +207,23 @@ export interface MediaNode {
   snapshots(key: string, opts: { count: number; intervalMs: number }): Promise<Array<{ at: string; jpeg: Buffer }>>;
   /** An H.264 rendition of the stream (for browsers without H.265), shared by its viewers; returns the rendition's key. */
   openRendition(key: string, codec: 'h264'): Promise<string>;
+  /** Records a running stream (hub reader writing fMP4 segments); idempotent, `writing: true` upgrades a holding recorder. */
+  startRecording(req: RecordStart): Promise<void>;
+  /** Alarm recording: write from the pre-record buffer until untilMs. */
+  triggerRecording(key: string, untilMs: number): Promise<boolean>;
+  stopRecording(key: string): Promise<void>;
+  recordingList(): Promise<Array<{ key: string; channelId: string; writing: boolean; segmentOpen: boolean }>>;
+  storage(): Promise<StorageInfo[]>;
+  deleteSegments(paths: string[]): Promise<{ deleted: number; failed: Array<{ path: string; error: string }> }>;
+  checkSegment(path: string, expect: { size: number; checksum?: string | null }): Promise<{ state: 'ok' | 'missing' | 'truncated' | 'checksum' | 'unreadable'; size?: number; message?: string }>;
+  /** Start-up repair of a segment left open by a crash: cut the torn tail, report what remains. */
+  repairSegment(path: string, startMs: number): Promise<{ endMs: number; size: number; checksum: string; cutBytes: number; codec?: string } | undefined>;
+  /** Segment files present on this node's recording directories. */
+  segmentFiles(): Promise<string[]>;
+  /** Starts a paced playback of recorded segments into a stream (served by the same FLV/WS-FLV/HLS outputs as live). */
+  openPlayback(req: PlaybackStart): Promise<PlaybackState>;
+  controlPlayback(key: string, a: PlaybackAction): Promise<PlaybackState>;
+  playbackState(key: string): Promise<PlaybackState | undefined>;
   /** Cuts readers of revoked sessions or users (R11). */
   revoke(match: { sessionIds?: string[]; userId?: string }): Promise<number>;
   on<E extends keyof MediaNodeEvents>(event: E, fn: MediaNodeEvents[E]): () => void;

@@ -7,6 +7,8 @@ import { LogRepo } from './repos/logs.js';
 import { MaintenanceRepo } from './repos/maintenance.js';
 import { OrgRepo } from './repos/orgs.js';
 import { PhotoRepo } from './repos/photos.js';
+import { RecordPlanRepo } from './repos/record-plans.js';
+import { RecordSegmentRepo } from './repos/record-segments.js';
 import { RoleRepo } from './repos/roles.js';
 import { SettingsRepo } from './repos/settings.js';
 import { TokenRepo } from './repos/tokens.js';
@@ -27,6 +29,8 @@ export interface Store {
   logs: LogRepo;
   settings: SettingsRepo;
   gb: GbStateRepo;
+  recordPlans: RecordPlanRepo;
+  segments: RecordSegmentRepo;
 }
 
 export function createStore(database: Database): Store {
@@ -45,5 +49,7 @@ export function createStore(database: Database): Store {
     logs: new LogRepo(db),
     settings: new SettingsRepo(db),
     gb: new GbStateRepo(db),
+    recordPlans: new RecordPlanRepo(db),
+    segments: new RecordSegmentRepo(db),
   };
 }

@@ -74,6 +74,8 @@ export interface OrgsTable {
   sort: number;
   created_at: string;
   updated_at: string;
+  /** recording retention for channels under this org (issue 7); null = inherit */
+  record_retention_days?: number | null;
 }
 
 export interface DevicesTable {
@@ -226,6 +228,35 @@ export interface SettingsTable {
   value: string; // JSON
 }
 
+export interface RecordPlansTable {
+  channel_id: string;
+  mode: string;
+  schedule: string | null;
+  pre_seconds: number;
+  post_seconds: number;
+  stream: string;
+  retention_days: number | null;
+  quota_mb: number | null;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface RecordSegmentsTable {
+  id: Generated<number>;
+  channel_id: string;
+  /** Unix ms; bigint columns come back as strings from PostgreSQL, so readers wrap them in Number() */
+  start_ms: number | string;
+  end_ms: number | string;
+  size: number | string;
+  path: string;
+  node_id: string;
+  codec: string | null;
+  checksum: string | null;
+  state: string;
+  error: string | null;
+  verified_at: string | null;
+}
+
 export interface DB {
   users: UsersTable;
   roles: RolesTable;
@@ -242,4 +273,6 @@ export interface DB {
   device_logs: DeviceLogsTable;
   alarm_logs: AlarmLogsTable;
   settings: SettingsTable;
+  record_plans: RecordPlansTable;
+  record_segments: RecordSegmentsTable;
 }

@@ -9,6 +9,7 @@ import { eventRoutes } from './events.js';
 import { gbRoutes } from './gb.js';
 import { liveRoutes } from './live.js';
 import { onvifRoutes } from './onvif.js';
+import { recordRoutes } from './records.js';
 import { healthRoutes } from './health.js';
 import { logRoutes } from './logs.js';
 import { orgRoutes } from './orgs.js';
@@ -17,7 +18,7 @@ import { settingsRoutes } from './settings.js';
 import { userRoutes } from './users.js';
 
 export async function registerRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
-  for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes, gbRoutes, liveRoutes, onvifRoutes]) {
+  for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes, gbRoutes, liveRoutes, onvifRoutes, recordRoutes]) {
     await r(api, deps);
   }
 }

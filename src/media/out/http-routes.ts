@@ -17,6 +17,7 @@ interface StreamParams {
  * HTTP-FLV, WS-FLV and HLS on the HTTP port (CONTRACT.md SHARPEYE_HTTP_PORT):
  *   /media/live/<channel>/<main|sub>.flv        HTTP-FLV, and WS-FLV on the same URL with a WebSocket upgrade
  *   /media/live/<channel>/<main|sub>/index.m3u8  HLS (fMP4 segments)
+ *   /media/playback/<channel>/<session>.flv       recording playback, same outputs
  * Every URL carries `?token=` signed by the API for this user, session and stream (R11).
  */
 export async function mediaHttpRoutes(app: FastifyInstance, node: LocalMediaNode, auth: MediaAuth, log: Logger): Promise<void> {
@@ -40,7 +41,7 @@ export async function mediaHttpRoutes(app: FastifyInstance, node: LocalMediaNode
     config: { public: true },
     handler: async (req, reply) => {
       const { kind, channelId, file } = req.params;
-      const m = /^((?:main|sub)(?:-h264)?)\.flv$/.exec(file);
+      const m = flvName(kind, file);
       if (!m) return reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: 'expected <main|sub>.flv' });
       const r = open(req, `${kind}/${channelId}/${m[1]}`);
       if ('error' in r) return reply.code(r.error).send({ code: r.code, message: r.message });
@@ -49,7 +50,7 @@ export async function mediaHttpRoutes(app: FastifyInstance, node: LocalMediaNode
     },
     wsHandler: (socket: WebSocket, req: FastifyRequest<{ Params: StreamParams }>) => {
       const { kind, channelId, file } = req.params;
-      const m = /^((?:main|sub)(?:-h264)?)\.flv$/.exec(file);
+      const m = flvName(kind, file);
       const r = m ? open(req, `${kind}/${channelId}/${m[1]}`) : { error: 404, code: 'ROUTE_NOT_FOUND', message: 'expected <main|sub>.flv' };
       if ('error' in r) {
         socket.close(r.error === 401 ? 4001 : 4004, r.message.slice(0, 120));
@@ -65,6 +66,11 @@ export async function mediaHttpRoutes(app: FastifyInstance, node: LocalMediaNode
   });
 
   app.addHook('onClose', async () => hls.close());
+}
+
+/** live: `<main|sub>[-h264].flv`; playback: `<session>.flv` */
+function flvName(kind: string, file: string): RegExpExecArray | null {
+  return kind === 'playback' ? /^([A-Za-z0-9_-]{6,40})\.flv$/.exec(file) : /^((?:main|sub)(?:-h264)?)\.flv$/.exec(file);
 }
 
 function serveHttpFlv(req: FastifyRequest, reply: FastifyReply, stream: Stream, claims: { u: string; s: string }): void {

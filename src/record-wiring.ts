@@ -1,0 +1,75 @@
+import type { Config } from './config/index.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { EventBus } from './core/events.js';
+import type { Logger } from './core/logger.js';
+import type { MediaTokens } from './core/media-token.js';
+import type { LiveService } from './live/live-service.js';
+import type { MediaNode } from './media/node.js';
+import { PlaybackService } from './record/playback-service.js';
+import { RecordService } from './record/record-service.js';
+import { SegmentIndex } from './record/segment-index.js';
+import { SpaceKeeper } from './record/space-keeper.js';
+import { Verifier } from './record/verifier.js';
+import { DownloadJobs } from './record/downloads.js';
+import type { Store } from './store/index.js';
+
+export interface RecordWiringOptions {
+  /** how often plans are reconciled (tests shorten it) */
+  reconcileMs?: number;
+  retryMs?: number;
+  spaceIntervalMs?: number;
+  verifyIntervalMs?: number;
+}
+
+/**
+ * Platform recording on top of the media node (issue 7): the index follows the recorders (repaired first, so a crash
+ * leaves nothing open), plans start and stop recorders, space and integrity are kept by periodic passes.
+ */
+export async function createRecording(o: { config: Readonly<Config>; store: Store; media: MediaNode; live: LiveService; tokens: MediaTokens; bus: EventBus; clock: Clock; log: Logger; opts?: RecordWiringOptions }) {
+  const { config, store, media, bus } = o;
+  // Recordings are stamped by the media node's wall clock, so everything that compares with them (ranges, retention,
+  // schedules) uses the real clock too, not the platform clock tests move by hand.
+  const clock: Clock = systemClock;
+  const log = o.log.child({ component: 'record' });
+  const index = new SegmentIndex({ store, media, clock, log });
+  await index.repair(media.id);
+  const service = new RecordService({
+    store,
+    media,
+    live: o.live,
+    bus,
+    clock,
+    log,
+    settings: { segmentMs: config.recordSegment * 1000, tz: config.tz, reconcileMs: o.opts?.reconcileMs ?? 5000, retryMs: o.opts?.retryMs ?? 30_000 },
+  });
+  const space = new SpaceKeeper({
+    store,
+    media,
+    clock,
+    bus,
+    log,
+    settings: { defaultRetentionDays: config.recordRetentionDays, minFreeBytes: config.recordMinFreeMb * 2 ** 20, overwrite: config.recordOverwrite, intervalMs: o.opts?.spaceIntervalMs ?? 60_000 },
+  });
+  const verifier = new Verifier({ store, media, clock, log, intervalMs: o.opts?.verifyIntervalMs ?? 24 * 3600_000 });
+  const playback = new PlaybackService({ store, media, tokens: o.tokens, clock, log, tokenTtlSec: config.mediaTokenTtl, maxRangeMs: 7 * 24 * 3600_000 });
+  service.start();
+  space.start();
+  verifier.start();
+  return {
+    index,
+    service,
+    space,
+    verifier,
+    playback,
+    downloads: new DownloadJobs(),
+    async close() {
+      verifier.stop();
+      space.stop();
+      await playback.closeAll();
+      await service.stop();
+      await index.settled();
+    },
+  };
+}
+
+export type Recording = Awaited<ReturnType<typeof createRecording>>;
