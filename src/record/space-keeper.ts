@@ -117,8 +117,11 @@ export class SpaceKeeper {
         // NVR-style overwrite: oldest first until twice the minimum is free (hysteresis: not one segment per pass)
         const target = this.d.settings.minFreeBytes * 2;
         while (free < target) {
-          const old = (await this.d.store.segments.oldest({ nodeId: root.nodeId, limit: 50 })).filter((s) => s.path.startsWith(root.path));
-          if (!old.length) break;
+          const batch = (await this.d.store.segments.oldest({ nodeId: root.nodeId, limit: 50 })).filter((s) => s.path.startsWith(root.path));
+          if (!batch.length) break;
+          // only as many of the oldest as the shortfall needs
+          const old: SegmentRow[] = [];
+          for (let need = target - free; old.length < batch.length && need > 0; need -= batch[old.length].size) old.push(batch[old.length]);
           const freed = await this.remove(old);
           report.overwritten += old.length;
           report.freedBytes += freed;
