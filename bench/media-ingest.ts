@@ -16,18 +16,22 @@
  * and the sender's own CPU and lateness (goal ≥ 200 streams with < 0.1 % loss).
  *   npx tsx bench/media-ingest.ts --curve [--levels 10,50,100,200,300] [--seconds 10]
  *
+ * --modes full,record (npm run bench:record): the recording cost (issue 7). `record` is the full path plus the
+ * in-process fMP4 recorder on every stream writing segments to a temp dir; printed: recorder CPU per stream
+ * (record − full) as a share of the full ingest cost (goal ≤ 0.5) and disk bytes / media bytes (goal ≤ 1.02).
+ *
  * Ports: full path 40000-40999 (LocalMediaNode pool), baseline 41000-41999; independent of SHARPEYE_RTP_PORT_RANGE.
  * Everything else on the machine (other engineers' tests) shares the 2 cores: repeat runs and read the spread.
  */
 import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../src/core/logger.js';
-import type { VideoFrame } from '../src/lib/av/frame.js';
+import { frameBytes, type VideoFrame } from '../src/lib/av/frame.js';
 import { muxPs } from '../src/lib/ps/index.js';
 import { LocalMediaNode } from '../src/media/local-node.js';
 import { FlvSink, sharedFlvFor } from '../src/media/out/flv-sink.js';
@@ -93,8 +97,8 @@ async function bareSockets(n: number): Promise<Receiver> {
   };
 }
 
-async function fullPath(n: number): Promise<Receiver & { node: LocalMediaNode; keys: string[]; flvBytes: () => number }> {
-  const node = new LocalMediaNode({ id: 'bench', bindHost: '127.0.0.1', portRange: { min: 40000, max: 40999 }, lingerMs: 3_600_000, stallMs: 60_000, log: createLogger('silent') });
+async function fullPath(n: number, recordDir?: string): Promise<Receiver & { node: LocalMediaNode; keys: string[]; flvBytes: () => number }> {
+  const node = new LocalMediaNode({ id: 'bench', bindHost: '127.0.0.1', portRange: { min: 40000, max: 40999 }, lingerMs: 3_600_000, stallMs: 60_000, log: createLogger('silent'), recordDirs: recordDir ? [recordDir] : [] });
   const targets: { port: number; ssrc: number }[] = [];
   const keys: string[] = [];
   let flvBytes = 0;
@@ -162,14 +166,23 @@ interface Result {
   extra: Record<string, number>;
 }
 
-async function measure(load: Child, mode: 'idle' | 'baseline' | 'full', n: number): Promise<Result> {
-  const rx = mode === 'full' ? await fullPath(n) : await bareSockets(n);
+async function measure(load: Child, mode: 'idle' | 'baseline' | 'full' | 'record', n: number): Promise<Result> {
+  const recordDir = mode === 'record' ? mkdtempSync(path.join(tmpdir(), 'sharpeye-bench-rec-')) : undefined;
+  const rx = mode === 'full' || mode === 'record' ? await fullPath(n, recordDir) : await bareSockets(n);
   await load.call('send', { targets: rx.targets, phase: a.phase });
   await sleep(mode === 'idle' ? 500 : WARMUP * 1000);
-  if (mode === 'full') {
+  let recordedMedia = 0;
+  if (mode === 'full' || mode === 'record') {
     const node = (rx as Awaited<ReturnType<typeof fullPath>>).node;
     const keys = (rx as Awaited<ReturnType<typeof fullPath>>).keys;
     await Promise.all(keys.map((k) => node.waitLive(k, 5000)));
+    if (mode === 'record') {
+      for (const key of keys) {
+        await node.startRecording({ key, channelId: key.split('/')[1], segmentMs: 60_000, writing: true });
+        // a twin reader attached at the same moment gets exactly what the recorder gets (GOP cache included)
+        node.hub.get(key)!.attach({ start: () => undefined, write: (f) => void (recordedMedia += frameBytes(f)), backlog: () => 0, close: () => undefined }, { protocol: 'internal' });
+      }
+    }
   }
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -199,7 +212,15 @@ async function measure(load: Child, mode: 'idle' | 'baseline' | 'full', n: numbe
   const k1 = udpCounters();
   const reorderLost = await rx.reorderLost();
   const extra = await rx.extra();
+  if (recordDir) {
+    // media bytes the recorders were given (frames since recording started) vs the bytes of segment files on disk
+    extra.mediaBytes = recordedMedia;
+  }
   await rx.close();
+  if (recordDir) {
+    extra.diskBytes = dirBytes(recordDir);
+    rmSync(recordDir, { recursive: true, force: true });
+  }
   const wallS = (w1 - w0) / 1000;
   const cpuS = (c1.user + c1.system) / 1e6;
   const sWall = (s1.at - s0.at) / 1000;
@@ -228,6 +249,12 @@ async function measure(load: Child, mode: 'idle' | 'baseline' | 'full', n: numbe
     ...othersLoad(m0, m1, wallS, cpuS + sCpu),
     extra,
   };
+}
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += statSync(path.join(e.parentPath, e.name)).size;
+  return n;
 }
 
 /** ffmpeg -benchmark on the same PS bytes as a file; it prints `bench: utime=0.123s stime=0.010s rtime=0.140s`. */
@@ -285,16 +312,29 @@ async function cpuMode(load: Child, clip: Clip) {
   const idle = await measure(load, 'idle', 0);
   console.log(`idle receiver process: ${idle.cpuS.toFixed(3)} CPU-s in ${idle.wallS.toFixed(1)} s = ${idle.cpuPct.toFixed(2)} % of a core`);
   for (let r = 0; r < rounds; r++) {
-    for (const mode of a.modes.split(',') as ('baseline' | 'full')[]) {
+    for (const mode of a.modes.split(',') as ('baseline' | 'full' | 'record')[]) {
       const res = await measure(load, mode, n);
       results.push(res);
       console.log(
-        `round ${r + 1} ${mode.padEnd(8)} ${n} streams × ${res.wallS.toFixed(1)} s: CPU ${res.cpuS.toFixed(2)} s = ${res.cpuPct.toFixed(1)} % of a core (${(res.sysShare * 100).toFixed(0)} % kernel) → ${f4(res.cpuPerStreamS)} CPU-s/s per stream; loss ${res.lossPct.toFixed(3)} %; loop p99 ${res.loopP99Ms.toFixed(1)} ms; sender CPU ${res.senderCpuPct.toFixed(0)} %, rate ${(res.senderRate * 100).toFixed(1)} %; machine ${res.busyCores.toFixed(2)} cores busy, ${res.othersCores.toFixed(2)} not ours${mode === 'full' ? `; ${JSON.stringify(res.extra)}` : ''}`,
+        `round ${r + 1} ${mode.padEnd(8)} ${n} streams × ${res.wallS.toFixed(1)} s: CPU ${res.cpuS.toFixed(2)} s = ${res.cpuPct.toFixed(1)} % of a core (${(res.sysShare * 100).toFixed(0)} % kernel) → ${f4(res.cpuPerStreamS)} CPU-s/s per stream; loss ${res.lossPct.toFixed(3)} %; loop p99 ${res.loopP99Ms.toFixed(1)} ms; sender CPU ${res.senderCpuPct.toFixed(0)} %, rate ${(res.senderRate * 100).toFixed(1)} %; machine ${res.busyCores.toFixed(2)} cores busy, ${res.othersCores.toFixed(2)} not ours${mode !== 'baseline' ? `; ${JSON.stringify(res.extra)}` : ''}`,
       );
     }
   }
   const base = results.filter((r) => r.mode === 'baseline').map((r) => r.cpuPerStreamS);
   const full = results.filter((r) => r.mode === 'full').map((r) => r.cpuPerStreamS);
+  const rec = results.filter((r) => r.mode === 'record');
+  if (rec.length && !base.length) {
+    const recCpu = rec.map((r) => r.cpuPerStreamS);
+    const shares = recCpu.map((c, i) => (c - full[i]) / full[i]);
+    const disk = rec.map((r) => r.extra.diskBytes / Math.max(1, r.extra.mediaBytes));
+    console.log(`\n=== recording cost: ${n} streams of 1080p25 H.264 ~${clip.mbps.toFixed(2)} Mb/s, ${SECONDS} s windows, ${rounds} rounds (median (min–max)); ${machineNote()} ===`);
+    console.log(`full (ingest → hub → FLV null sink)       ${spread(full, 4)} CPU-s per media-s per stream`);
+    console.log(`record (full + fMP4 recorder to disk)    ${spread(recCpu, 4)} CPU-s per media-s per stream`);
+    console.log(`recorder share of the ingest cost        ${spread(shares, 2)} (per round (record − full) / full; goal ≤ 0.5)`);
+    console.log(`disk bytes / media bytes                 ${spread(disk, 4)} (goal ≤ 1.02)`);
+    console.log(JSON.stringify({ bench: 'record-cost', streams: n, seconds: SECONDS, fullCpuPerStream: full, recordCpuPerStream: recCpu, recorderShare: shares.map((x) => Number(x.toFixed(3))), diskOverMedia: disk.map((x) => Number(x.toFixed(4))), load: machineNote() }));
+    return;
+  }
   const ratios = full.map((f, i) => f / base[i]);
   const ref = a['no-ffmpeg'] ? undefined : ffmpegReference(clip, 3);
   console.log(`\n=== media ingest CPU: ${n} streams of 1080p25 H.264 ~${clip.mbps.toFixed(2)} Mb/s PS over RTP/UDP, ${SECONDS} s windows, ${rounds} rounds (median (min–max)) ===`);
