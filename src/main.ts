@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const stopRetention = startRetention(platform.store, platform.clock, log.child({ component: 'retention' }));
   await app.listen({ host: config.host, port: config.httpPort });
   log.info(
-    { component: 'main', http: `http://${config.host}:${config.httpPort}`, sip: `udp+tcp ${config.host}:${platform.sipPort} id ${config.sipId} domain ${config.sipDomain}`, database: platform.store.database.dialect, dataDir: config.dataDir, role: config.role },
+    { component: 'main', http: `http://${config.host}:${config.httpPort}`, sip: `udp+tcp ${config.host}:${platform.sipPort} id ${config.sipId} domain ${config.sipDomain}`, database: platform.store.database.dialect, dataDir: config.dataDir, recordings: config.recordDirs.join(','), role: config.role },
     'sharpeye is running — console at / , API docs at /api/docs',
   );
 
