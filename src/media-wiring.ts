@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import type { Clock } from './core/clock.js';
@@ -37,6 +38,7 @@ export async function createMedia(o: { config: Readonly<Config>; store: Store; g
     log: log.child({ component: 'media' }),
     recordDirs: config.recordDirs,
     recordMinFreeBytes: config.recordMinFreeMb * 2 ** 20,
+    downloadDir: path.join(config.dataDir, 'downloads'),
   });
   const tokens = new MediaTokens(o.secret);
   const revocations = new Revocations(config.mediaTokenTtl * 1000);

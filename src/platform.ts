@@ -20,6 +20,8 @@ import { SipEndpoint } from './sip/endpoint.js';
 import { createMedia } from './media-wiring.js';
 import { OnvifService } from './onvif/onvif-service.js';
 import { createRecording, type RecordWiringOptions } from './record-wiring.js';
+import { CascadeService } from './cascade/cascade-service.js';
+import { CascadeInvites } from './cascade/cascade-invites.js';
 
 /** Builds every control-side component from a config: used by main.ts and by tests (no sockets opened here). */
 export async function createPlatform(
@@ -57,7 +59,13 @@ export async function createPlatform(
   await gb.start();
   const media = await createMedia({ config, store, gb, bus, clock, log, secret: secretKey });
   await media.startAlwaysOn();
-  const recording = await createRecording({ config, store, media: media.node, live: media.live, tokens: media.tokens, bus, clock, log, opts: recordOpts });
+  const recording = await createRecording({ config, store, media: media.node, live: media.live, gb, tokens: media.tokens, bus, clock, log, opts: recordOpts });
+  // Cascade (R1): we as a lower platform to the bureau's upper platforms, on the same SIP socket.
+  const cascadeLog = log.child({ component: 'cascade' });
+  const cascade = new CascadeService({ store, endpoint, gb, bus, clock, log: cascadeLog, secrets, settings: { tz: config.tz, platformName: 'sharpeye' } });
+  cascade.invites = new CascadeInvites({ store, media: media.node, live: media.live, endpoint, clock, log: cascadeLog, mediaIp: config.mediaIp });
+  gb.intercept = (r) => cascade.intercept(r);
+  await cascade.start();
   // Event-loop delay, reported by /api/v1/gb/status (storm rule: never blocked > 200 ms).
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -75,6 +83,7 @@ export async function createPlatform(
     live: media.live,
     media: media.node,
     recording,
+    cascade,
     mediaFiles: media.node,
     mediaHttp: media.http,
     rtspPort: media.rtsp.port,
@@ -86,6 +95,7 @@ export async function createPlatform(
     startedAt: Date.now(),
     async close() {
       loop.disable();
+      await cascade.stop();
       await recording.close();
       await media.close();
       await gb.stop();

@@ -71,7 +71,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   // The console: static files with a fallback to index.html for client-side routes.
   if (existsSync(deps.config.webDir)) {
-    await app.register(fastifyStatic, { root: deps.config.webDir, wildcard: false, index: 'index.html' });
+    // preCompressed: the build writes .br/.gz twins (web/vite.config.ts); sent to browsers that accept them
+    await app.register(fastifyStatic, { root: deps.config.webDir, wildcard: false, index: 'index.html', preCompressed: true });
     app.get('/*', { schema: { hide: true } }, (req, reply) => {
       if (req.url.startsWith('/api/')) return notFoundHandler(req, reply);
       return reply.type('text/html').sendFile('index.html');

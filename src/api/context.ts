@@ -12,6 +12,7 @@ import type { LiveService } from '../live/live-service.js';
 import type { MediaNode } from '../media/node.js';
 import type { OnvifService } from '../onvif/onvif-service.js';
 import type { Recording } from '../record-wiring.js';
+import type { CascadeService } from '../cascade/cascade-service.js';
 import type { LocalMediaNode } from '../media/local-node.js';
 
 /** What the API layer needs; built in main.ts (or a test) and passed to `buildApp`. */
@@ -34,6 +35,8 @@ export interface ApiDeps {
   media?: MediaNode;
   /** registers the media outputs (HTTP-FLV, WS-FLV, HLS) on the HTTP server when this process is a media node */
   mediaHttp?: (app: import('fastify').FastifyInstance) => Promise<void>;
+  /** cascade to upper platforms (issue 11) */
+  cascade?: CascadeService;
   /** platform recording: plans, index, space, integrity, playback (issue 7) */
   recording?: Recording;
   /** the media node whose disks this process can read directly (downloads stream from its segment files) */

@@ -53,6 +53,10 @@ export interface Config {
   recordRetentionDays: number;
   /** when space runs low after expired recordings are gone, overwrite the oldest (true, like an NVR) or stop recording */
   recordOverwrite: boolean;
+  /** daily 30-day check of device recordings at this local time (`HH:MM` in SHARPEYE_TZ); null = off (issue 8) */
+  deviceCheckAt: string | null;
+  /** devices asked at once by the 30-day check */
+  deviceCheckConcurrency: number;
 }
 
 /** Every variable CONTRACT.md names, plus a few of our own. Values come from the file first, then the environment. */
@@ -89,6 +93,8 @@ const KEYS = [
   'SHARPEYE_RECORD_MIN_FREE_MB',
   'SHARPEYE_RECORD_RETENTION_DAYS',
   'SHARPEYE_RECORD_OVERWRITE',
+  'SHARPEYE_DEVICE_CHECK_AT',
+  'SHARPEYE_DEVICE_CHECK_CONCURRENCY',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -191,6 +197,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const mediaIp = get('SHARPEYE_MEDIA_IP');
   if (mediaIp !== undefined && !/^[0-9a-fA-F:.]+$/.test(mediaIp)) bad('SHARPEYE_MEDIA_IP', `expected an IP address, got "${mediaIp}"`);
 
+  const checkAt = get('SHARPEYE_DEVICE_CHECK_AT') ?? '03:00';
+  if (!/^off$/i.test(checkAt) && !/^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(checkAt)) bad('SHARPEYE_DEVICE_CHECK_AT', `expected HH:MM (local time) or off, got "${checkAt}"`);
+
   const cfg: Config = {
     dataDir,
     databaseUrl,
@@ -228,6 +237,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     recordMinFreeMb: Math.floor(seconds('SHARPEYE_RECORD_MIN_FREE_MB', 1024, 0, 10_000_000)),
     recordRetentionDays: Math.floor(seconds('SHARPEYE_RECORD_RETENTION_DAYS', 30, 1, 3650)),
     recordOverwrite: bool('SHARPEYE_RECORD_OVERWRITE', get('SHARPEYE_RECORD_OVERWRITE') ?? 'true'),
+    deviceCheckAt: /^off$/i.test(checkAt) ? null : checkAt,
+    deviceCheckConcurrency: Math.floor(seconds('SHARPEYE_DEVICE_CHECK_CONCURRENCY', 8, 1, 256)),
   };
   return Object.freeze({ ...cfg, rtpPortRange: Object.freeze(cfg.rtpPortRange), recordDirs: Object.freeze([...cfg.recordDirs]) as string[] });
 }

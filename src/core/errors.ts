@@ -49,6 +49,9 @@ export const ErrorCatalogue = {
   RECORD_UNSUPPORTED_CODEC: { status: 409, message: 'The channel\'s codec cannot be recorded' },
   STORAGE_FULL: { status: 507, message: 'Recording storage is full' },
   PLAYBACK_NOT_FOUND: { status: 404, message: 'No such playback session' },
+  // device recordings over GB/T 28181 (issue 8)
+  DOWNLOAD_NOT_READY: { status: 409, message: 'The download has not finished' },
+  DOWNLOAD_FAILED: { status: 502, message: 'The device download failed' },
   // configuration
   CONFIG_INVALID: { status: 500, message: 'Configuration invalid' },
   // server side

@@ -13,6 +13,11 @@ export interface InviteRequest {
   ssrc: string;
   sdp: string;
   timeoutMs?: number;
+  /** s= of the offer (default Play): Playback/Download dialogs receive MediaStatus 121 */
+  subject?: InviteSubject;
+  /** this dialog's own handlers (playback/download sessions); without them a remote BYE goes to `onRemoteBye` */
+  onBye?: (d: MediaDialog) => void;
+  onMediaStatus?: (d: MediaDialog, notifyType: number | null) => void;
 }
 
 export interface MediaDialog {
@@ -21,6 +26,9 @@ export interface MediaDialog {
   channelId: string;
   answerSdp: string;
   dialog: ClientDialog;
+  subject: InviteSubject;
+  onBye?: (d: MediaDialog) => void;
+  onMediaStatus?: (d: MediaDialog, notifyType: number | null) => void;
 }
 
 /**
@@ -69,7 +77,16 @@ export class GbInvites {
     if (!res.dialog) {
       throw new AppError('DEVICE_REJECTED', `Device ${req.deviceId} refused video of ${req.channelId}: ${res.response.status} ${res.response.reason}`, { status: res.response.status });
     }
-    const d: MediaDialog = { callId: res.dialog.callId, deviceId: req.deviceId, channelId: req.channelId, answerSdp: res.response.body.toString('utf8'), dialog: res.dialog };
+    const d: MediaDialog = {
+      callId: res.dialog.callId,
+      deviceId: req.deviceId,
+      channelId: req.channelId,
+      answerSdp: res.response.body.toString('utf8'),
+      dialog: res.dialog,
+      subject: req.subject ?? 'Play',
+      onBye: req.onBye,
+      onMediaStatus: req.onMediaStatus,
+    };
     this.dialogs.set(d.callId, d);
     return d;
   }
@@ -89,7 +106,35 @@ export class GbInvites {
     this.dialogs.delete(callId);
     d.dialog.ended = true;
     r.reply(200);
-    this.onRemoteBye(d);
+    if (d.onBye) d.onBye(d);
+    else this.onRemoteBye(d);
+  }
+
+  /** The media dialog a Call-ID belongs to (a device's in-dialog MESSAGE, e.g. MediaStatus, names the channel in From). */
+  byCallId(callId: string | undefined): MediaDialog | undefined {
+    return callId ? this.dialogs.get(callId) : undefined;
+  }
+
+  /**
+   * MediaStatus from a device (GB/T 28181-2016 §9.8.2/§9.9.2, NotifyType 121 = the file was sent to its end). Matched by
+   * the dialog's Call-ID (in-dialog MESSAGE, as the standard's flow shows); a device that sends it out of dialog is
+   * matched by the DeviceID in the body (channel, else device) when exactly one Playback/Download dialog fits.
+   * Returns true when a dialog took it.
+   */
+  mediaStatus(callId: string | undefined, deviceId: string, target: string, notifyType: number | null): boolean {
+    let d = this.byCallId(callId);
+    if (!d) {
+      const history = [...this.dialogs.values()].filter((x) => x.subject !== 'Play' && x.deviceId === deviceId && x.onMediaStatus);
+      const fits = history.filter((x) => x.channelId === target);
+      const pick = fits.length ? fits : target === deviceId ? history : [];
+      if (pick.length !== 1) {
+        this.deps.log.warn({ deviceId, target, callId, candidates: pick.length }, 'MediaStatus matches no single playback/download dialog');
+        return false;
+      }
+      d = pick[0];
+    }
+    d.onMediaStatus?.(d, notifyType);
+    return !!d.onMediaStatus;
   }
 
   /** In-dialog INFO with a MANSRTSP body (playback control, §9.8.2). */

@@ -1,4 +1,4 @@
-import { parseAlarm, parseMediaStatus, parseMobilePosition, type ManscdpMessage } from '../lib/manscdp/index.js';
+import { parseAlarm, parseMediaStatus, parseMobilePosition, type ManscdpMessage, type MediaStatus } from '../lib/manscdp/index.js';
 import type { GbDeps } from './context.js';
 import type { DeviceJournal } from './device-journal.js';
 
@@ -7,13 +7,15 @@ export interface NotifySink {
   journal: DeviceJournal;
   answerNotify(deviceId: string, m: ManscdpMessage): Promise<void>;
   applyCatalogNotify(deviceId: string, m: ManscdpMessage): Promise<void>;
+  /** MediaStatus (end of a playback/download) to the media dialog it belongs to */
+  mediaStatus(deviceId: string, status: MediaStatus, callId?: string): void;
 }
 
 /** GB/T 28181-2016 Appendix A.2.6 alarm methods. */
 const ALARM_METHOD: Record<string, string> = { '1': 'telephone', '2': 'device', '3': 'sms', '4': 'gps', '5': 'video', '6': 'device_fault', '7': 'other' };
 
 /** Notify bodies from devices (MESSAGE or NOTIFY): keepalive, alarm, mobile position, catalog changes, media status. */
-export async function handleNotifyBody(deps: GbDeps, gb: NotifySink, deviceId: string, m: ManscdpMessage): Promise<void> {
+export async function handleNotifyBody(deps: GbDeps, gb: NotifySink, deviceId: string, m: ManscdpMessage, callId?: string): Promise<void> {
   const now = deps.clock.now().toISOString();
   switch (m.cmdType.toLowerCase()) {
     case 'keepalive':
@@ -50,10 +52,13 @@ export async function handleNotifyBody(deps: GbDeps, gb: NotifySink, deviceId: s
     }
     case 'catalog':
       return gb.applyCatalogNotify(deviceId, m);
-    case 'mediastatus':
-      // §9.7.3: NotifyType 121 = end of a playback/download; the media layer listens for it.
-      gb.journal.push('media.status', deviceId, parseMediaStatus(m));
+    case 'mediastatus': {
+      // §9.8.2/§9.9.2: NotifyType 121 = end of a playback/download; the dialog's owner ends its session.
+      const st = parseMediaStatus(m);
+      gb.journal.push('media.status', deviceId, st);
+      gb.mediaStatus(deviceId, st, callId);
       return;
+    }
     default:
       gb.journal.log(deviceId, 'message.unsupported', 'info', `Notify ${m.cmdType} ignored`);
   }

@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.js';
 import { Limiter } from '../core/limiter.js';
-import { buildQuery, buildResultResponse, decodeManscdp, encodeManscdp, ManscdpError, parseCatalog, parseRecordInfo, type ManscdpMessage, type XmlObject } from '../lib/manscdp/index.js';
+import { buildQuery, buildResultResponse, decodeManscdp, encodeManscdp, ManscdpError, parseCatalog, parseRecordInfo, type ManscdpMessage, type MediaStatus, type XmlObject } from '../lib/manscdp/index.js';
 import { userOf } from '../lib/sip/index.js';
 import type { IncomingRequest } from '../sip/endpoint.js';
 import { applyCatalogEvents, CatalogCache, toEntry } from './catalog-sync.js';
@@ -36,6 +36,8 @@ export class GbService {
   private readonly quietLog = new Map<string, number>();
   private stopped = false;
   private readonly catalogCache = new CatalogCache();
+  /** Requests another service owns (an upper platform's, for the cascade) are taken before device routing. */
+  intercept?: (r: IncomingRequest) => boolean;
 
   constructor(private readonly deps: GbDeps) {
     this.journal = new DeviceJournal(deps);
@@ -88,6 +90,7 @@ export class GbService {
   }
 
   private async route(r: IncomingRequest): Promise<void> {
+    if (this.intercept?.(r)) return;
     try {
       switch (r.msg.method) {
         case 'REGISTER':
@@ -124,8 +127,16 @@ export class GbService {
 
   private async onManscdp(r: IncomingRequest): Promise<void> {
     const { msg, peer } = r;
-    const deviceId = userOf(msg.headers.get('from'));
-    const s = deviceId ? this.registry.get(deviceId) : undefined;
+    let deviceId = userOf(msg.headers.get('from'));
+    let s = deviceId ? this.registry.get(deviceId) : undefined;
+    if (!s) {
+      // an in-dialog MESSAGE of a media dialog (MediaStatus) comes from the channel the INVITE named
+      const d = this.invites.byCallId(msg.headers.get('call-id'));
+      if (d) {
+        deviceId = d.deviceId;
+        s = this.registry.get(d.deviceId);
+      }
+    }
     if (!deviceId || !s) {
       this.logOnce(deviceId ?? null, 'message.unregistered', `${msg.method} from unregistered ${deviceId ?? '?'} at ${peer.address}:${peer.port}`);
       return r.reply(403, 'Forbidden (not registered)');
@@ -154,7 +165,7 @@ export class GbService {
     r.reply(200);
     await this.presence.heard(deviceId);
     if (m.root === 'Response') return this.onResponse(deviceId, m);
-    if (m.root === 'Notify') return handleNotifyBody(this.deps, this, deviceId, m);
+    if (m.root === 'Notify') return handleNotifyBody(this.deps, this, deviceId, m, msg.headers.get('call-id'));
     if (m.root === 'Query' || m.root === 'Control') this.logOnce(deviceId, 'message.unsupported', `${m.root} ${m.cmdType} from a device is not handled`);
   }
 
@@ -174,12 +185,15 @@ export class GbService {
     }
   }
 
-  /** Sends a query and waits for its (possibly paged) answer. `target` is the DeviceID in the body (device or channel). */
-  async query(deviceId: string, cmdType: string, extra?: Record<string, unknown>, opts: { target?: string; timeoutMs?: number } = {}): Promise<QueryResult> {
+  /**
+   * Sends a query and waits for its (possibly paged) answer. `target` is the DeviceID in the body (device or channel);
+   * `idleMs`: a paged answer that stops short of SumNum is returned (complete: false) after this quiet time.
+   */
+  async query(deviceId: string, cmdType: string, extra?: Record<string, unknown>, opts: { target?: string; timeoutMs?: number; idleMs?: number } = {}): Promise<QueryResult> {
     this.outbound.session(deviceId);
     const sn = this.queries.nextSn();
     const paged = PAGED.has(cmdType.toLowerCase());
-    const answer = this.queries.wait(deviceId, cmdType, sn, { timeoutMs: opts.timeoutMs ?? this.deps.settings.queryTimeoutMs, paged });
+    const answer = this.queries.wait(deviceId, cmdType, sn, { timeoutMs: opts.timeoutMs ?? this.deps.settings.queryTimeoutMs, paged, idleMs: opts.idleMs });
     answer.catch(() => undefined); // may settle while the MESSAGE is still in flight; the caller still sees it
     try {
       await this.outbound.message(deviceId, buildQuery(cmdType, sn, opts.target ?? deviceId, extra as never));
@@ -201,6 +215,10 @@ export class GbService {
     this.journal.log(deviceId, 'catalog.synced', r.complete ? 'info' : 'warn', `${entries.length}/${r.sumNum ?? entries.length} items${r.complete ? '' : ' (incomplete)'}: ${applied.added} new, ${applied.updated} updated, ${entries.length - changed.length} unchanged, ${applied.orgs} orgs`);
     this.journal.push('device.catalog', deviceId, { id: deviceId, ...applied });
     return { total: entries.length, complete: r.complete, ...applied };
+  }
+
+  mediaStatus(deviceId: string, st: MediaStatus, callId?: string): void {
+    if (!this.invites.mediaStatus(callId, deviceId, st.deviceId || deviceId, st.notifyType)) this.logOnce(deviceId, 'media.status.unmatched', `MediaStatus ${st.notifyType ?? '?'} for ${st.deviceId || deviceId} matches no playback/download`);
   }
 
   async applyCatalogNotify(deviceId: string, m: ManscdpMessage): Promise<void> {

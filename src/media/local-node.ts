@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
 import { AppError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { Hub, type Stream, type StreamStats } from '../stream/index.js';
@@ -12,6 +14,10 @@ import { Recordings } from './record/recordings.js';
 import { StorageRoots } from './record/storage-roots.js';
 import { Playbacks } from './record/playbacks.js';
 import { planDownload, writeDownload } from './record/mp4-download.js';
+import { Captures, type CaptureStart } from './captures.js';
+import { PlaybackRetimer, type RetimeOp, type RetimeState } from './ingest/playback-retimer.js';
+import { RtpSends } from './out/rtp-sends.js';
+import type { SendInfo, SendOpened, SendRequest } from './out/send-types.js';
 import { renditionKey, type MediaNode, type PlaybackAction, type PlaybackStart, type SegmentLocation, type PlaybackState, type RecordStart, type StorageInfo, type MediaNodeEvents, type PullRequest, type ReceiveAnswer, type ReceivePort, type ReceiveRequest, type SourceState, type StreamInfo, type StreamRef } from './node.js';
 
 export interface LocalMediaOptions {
@@ -33,6 +39,8 @@ export interface LocalMediaOptions {
   /** recording directories (SHARPEYE_RECORD_DIRS) and the free space below which no new segment starts */
   recordDirs?: string[];
   recordMinFreeBytes?: number;
+  /** where device downloads are assembled and kept until fetched (default: <os tmp>/sharpeye-downloads-<pid>) */
+  downloadDir?: string;
 }
 
 /** The media node inside this process (`SHARPEYE_ROLE=all` or `media`): owns the hub, RTP ports and outputs. */
@@ -49,6 +57,11 @@ export class LocalMediaNode implements MediaNode {
   private readonly log: Logger;
   readonly recordings: Recordings;
   readonly playbacks: Playbacks;
+  /** device playback retiming per stream key (issue 8), kept across re-INVITEs of the stream */
+  private readonly retimers = new Map<string, PlaybackRetimer>();
+  readonly captures: Captures;
+  /** PS over RTP to upper platforms (cascade, issue 11) */
+  readonly rtpSends: RtpSends;
 
   constructor(private readonly opts: LocalMediaOptions) {
     this.id = opts.id;
@@ -62,6 +75,10 @@ export class LocalMediaNode implements MediaNode {
     this.recordings.on('error', (e) => this.ee.emit('record.error', { ...e, nodeId: this.id }));
     this.playbacks = new Playbacks(this.hub, this.log.child({ part: 'playback' }));
     this.playbacks.on('ended', (s) => this.ee.emit('playback.ended', refOf(s)));
+    this.captures = new Captures(this.hub, opts.downloadDir ?? path.join(os.tmpdir(), `sharpeye-downloads-${process.pid}`), this.log.child({ part: 'download' }));
+    void this.captures.sweep();
+    this.rtpSends = new RtpSends({ hub: this.hub, ports: this.ports, bindHost: opts.bindHost, publicHost: opts.publicHost, log: this.log.child({ part: 'send' }) });
+    this.rtpSends.on('ended', (e) => this.ee.emit('send.ended', e));
     this.hub.on('idle', (s) => {
       // a rendition nobody watches is stopped here; the source stream's own idle is the owner's decision
       if (this.renditions.has(s.key)) void this.closeStream(s.key, 'rendition unused');
@@ -90,7 +107,8 @@ export class LocalMediaNode implements MediaNode {
     for (let attempt = 0; attempt < 20; attempt++) {
       const port = this.ports.take();
       try {
-        const ingest = await StreamIngest.open({ stream, transport: req.transport, host: this.opts.bindHost, port, ssrc: req.ssrc, log: this.log, tcpIdleMs: this.opts.tcpIdleMs });
+        const push = req.stream.kind === 'playback' ? this.retimerFor(req.stream.key, stream) : undefined;
+        const ingest = await StreamIngest.open({ stream, transport: req.transport, host: this.opts.bindHost, port, ssrc: req.ssrc, log: this.log, tcpIdleMs: this.opts.tcpIdleMs, push });
         this.ingests.set(req.stream.key, { ingest, port });
         this.hub.resetStall(req.stream.key);
         return { nodeId: this.id, host: this.opts.publicHost, port, transport: req.transport };
@@ -126,6 +144,8 @@ export class LocalMediaNode implements MediaNode {
   /** Pulls, transcoders, recorders and playbacks tied to a stream key go with it. */
   private async dropExtras(key: string): Promise<void> {
     await this.recordings.stop(key);
+    this.retimers.delete(key);
+    await this.captures.drop(key);
     this.playbacks.stop(key);
     const pull = this.pulls.get(key);
     if (pull) {
@@ -309,6 +329,69 @@ export class LocalMediaNode implements MediaNode {
     return this.playbacks.state(key);
   }
 
+  // device recordings (issue 8) ------------------------------------------------------------------------------------
+
+  /** A device playback fed by RTP passes the retimer (one per stream; a new INVITE is a new source of the same stream). */
+  private retimerFor(key: string, stream: Stream): (f: import('../lib/av/frame.js').Frame) => void {
+    let r = this.retimers.get(key);
+    if (!r) {
+      r = new PlaybackRetimer((f) => stream.push(f));
+      this.retimers.set(key, r);
+    } else r.newSource();
+    const rt = r;
+    return (f) => rt.push(f);
+  }
+
+  async setPlaybackScale(key: string, scale: number): Promise<void> {
+    const r = this.retimers.get(key);
+    if (!r) throw new AppError('STREAM_NOT_FOUND', `no device playback ${key}`);
+    r.setScale(scale);
+  }
+
+  async retime(key: string, op?: RetimeOp): Promise<RetimeState | undefined> {
+    const r = this.retimers.get(key);
+    if (!r) return undefined;
+    return op ? r.control(op) : r.state();
+  }
+
+  async startCapture(req: CaptureStart): Promise<void> {
+    await this.captures.start(req);
+  }
+
+  async captureState(key: string) {
+    return this.captures.state(key);
+  }
+
+  async finishCapture(key: string, name: string) {
+    return this.captures.finish(key, name);
+  }
+
+  async dropCapture(key: string): Promise<void> {
+    await this.captures.drop(key);
+  }
+
+  async removeCaptureFile(file: string): Promise<void> {
+    await this.captures.remove(file);
+  }
+
+  // sending to an upper platform (cascade, issue 11) ----------------------------------------------------------------
+
+  async openSend(req: SendRequest): Promise<SendOpened> {
+    return this.rtpSends.open(req);
+  }
+
+  async startSend(id: string): Promise<void> {
+    await this.rtpSends.start(id);
+  }
+
+  async stopSend(id: string): Promise<void> {
+    await this.rtpSends.stop(id);
+  }
+
+  async sends(): Promise<SendInfo[]> {
+    return this.rtpSends.list();
+  }
+
   async revoke(match: { sessionIds?: string[]; userId?: string }): Promise<number> {
     const ids = new Set(match.sessionIds ?? []);
     return this.hub.closeReaders((r) => (match.userId !== undefined && r.userId === match.userId) || (r.sessionId !== undefined && ids.has(r.sessionId)), 'revoked');
@@ -350,6 +433,8 @@ export class LocalMediaNode implements MediaNode {
   }
 
   async close(): Promise<void> {
+    this.rtpSends.close();
+    await this.captures.close();
     await this.recordings.close();
     this.playbacks.close();
     for (const key of [...this.ingests.keys()]) await this.stopReceive(key);

@@ -1,4 +1,11 @@
 import type { TrackParams } from '../lib/av/frame.js';
+import type { CaptureResult, CaptureStart, CaptureState } from './captures.js';
+import type { RetimeOp, RetimeState } from './ingest/playback-retimer.js';
+import type { SendEnded, SendInfo, SendOpened, SendRequest } from './out/send-types.js';
+
+export type { CaptureResult, CaptureStart, CaptureState, RetimeOp, RetimeState };
+// sending to an upper platform (cascade, issue 11)
+export type { SendEndReason, SendEnded, SendInfo, SendOpened, SendRequest, SendState, SendTransport } from './out/send-types.js';
 
 /**
  * The one door between the control side (GB/T 28181 signalling, live/playback services, cascade, cluster) and the
@@ -151,6 +158,8 @@ export interface PlaybackStart {
   startMs: number;
   endMs: number;
   speed: number;
+  /** `content`: keep the recording's timestamps and send k× faster (GB download to an upper); default `wall` */
+  timestamps?: 'wall' | 'content';
 }
 
 export type PlaybackAction = { action: 'pause' } | { action: 'resume' } | { action: 'seek'; time: number } | { action: 'speed'; speed: number } | { action: 'step'; direction: 'forward' | 'backward' };
@@ -181,6 +190,8 @@ export interface MediaNodeEvents {
   params: (s: StreamRef, p: TrackParams) => void;
   'reader.open': (e: ReaderEvent) => void;
   'reader.close': (e: ReaderEvent) => void;
+  /** a send to an upper platform ended: stopped, stream ended, TCP peer closed, connect failed or timed out, too slow */
+  'send.ended': (e: SendEnded) => void;
 }
 
 export interface MediaNode {
@@ -224,6 +235,38 @@ export interface MediaNode {
   openPlayback(req: PlaybackStart): Promise<PlaybackState>;
   controlPlayback(key: string, a: PlaybackAction): Promise<PlaybackState>;
   playbackState(key: string): Promise<PlaybackState | undefined>;
+  // device recordings over GB/T 28181 (issue 8) -------------------------------------------------------------------
+  /**
+   * Device playback (`playback/…` streams fed by RTP): output timestamps = device timestamps / scale, so viewers play at
+   * wall pace while content advances `scale`× (the device sends that much faster after MANSRTSP `Scale`).
+   */
+  setPlaybackScale(key: string, scale: number): Promise<void>;
+  /** Device playback: `mark` a seek (re-anchor at the next keyframe), `hold`/`release` frames (pause), `step` one video frame; returns progress. */
+  retime(key: string, op?: RetimeOp): Promise<RetimeState | undefined>;
+  /** Device download: records the stream (already opened by openReceive) into a part file on a content clock. */
+  startCapture(req: CaptureStart): Promise<void>;
+  captureState(key: string): Promise<CaptureState | undefined>;
+  /** Ends the capture and writes one progressive MP4 named `name` in the node's download directory. */
+  finishCapture(key: string, name: string): Promise<CaptureResult>;
+  /** Abandons a capture (part files deleted). */
+  dropCapture(key: string): Promise<void>;
+  /** Deletes a finished download file. */
+  removeCaptureFile(path: string): Promise<void>;
+  // sending to an upper platform (cascade, issue 11) ----------------------------------------------------------------
+  /**
+   * INVITE from the upper: a PS-over-RTP send of stream `key` (a hub reader, so the stream lives while the upper
+   * watches). Allocates our port for the answer's m= line (udp: bound, tcp-passive: listening, tcp-active: the port
+   * we will connect from) and holds the stream's current GOP; nothing is sent before startSend.
+   */
+  openSend(req: SendRequest): Promise<SendOpened>;
+  /**
+   * ACK from the upper: send (tcp-active connects now and resolves once connected or failed; tcp-passive sends once
+   * the upper has connected, which it must within `connectTimeoutMs`). Failures end the send with 'send.ended'.
+   */
+  startSend(id: string): Promise<void>;
+  /** BYE (either way): ends the send and frees its port; idempotent. */
+  stopSend(id: string): Promise<void>;
+  sends(): Promise<SendInfo[]>;
   /** Cuts readers of revoked sessions or users (R11). */
   revoke(match: { sessionIds?: string[]; userId?: string }): Promise<number>;
   on<E extends keyof MediaNodeEvents>(event: E, fn: MediaNodeEvents[E]): () => void;

@@ -4,8 +4,12 @@ import { AppError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { MediaTokens } from '../core/media-token.js';
+import type { GbService } from '../gb28181/service.js';
 import type { MediaNode, PlaybackAction, PlaybackState, SegmentLocation } from '../media/node.js';
 import type { Store } from '../store/index.js';
+import { ALL_CHANNELS } from '../store/scope.js';
+import { deviceOf } from './device-records.js';
+import { DevicePlayback } from './device-playback.js';
 
 export const SPEEDS = [0.125, 0.25, 0.5, 1, 2, 4, 8, 16] as const;
 
@@ -15,7 +19,11 @@ interface Session {
   channelId: string;
   userId: string;
   startedAt: number;
+  /** a playback of the device's own recording (GB/T 28181 Playback INVITE); absent for platform recordings */
+  device?: DevicePlayback;
 }
+
+export type PlaybackSource = 'platform' | 'device';
 
 export interface PlaybackGrant {
   session: string;
@@ -24,17 +32,29 @@ export interface PlaybackGrant {
   state: PlaybackState;
   /** segments in range that are damaged or missing (skipped) */
   damaged: number;
+  source: PlaybackSource;
+  /** device playback: ms from the request to the first decodable picture */
+  firstFrameMs?: number;
+}
+
+export interface DevicePlaybackSettings {
+  /** the device's first picture must come within this (default 10 s) */
+  firstFrameTimeoutMs: number;
+  /** no video for this long while playing ends the session (default SHARPEYE_STREAM_TIMEOUT) */
+  stallMs: number;
 }
 
 /**
- * Playback of platform recordings (R3/R5): a session per viewer, a paced stream `playback/<channel>/<session>` on the
- * media node holding the files, signed URLs like live video, and controls checked against the session's owner.
+ * Playback (R3/R5): a session per viewer, a stream `playback/<channel>/<session>` on the media node, signed URLs like
+ * live video, and controls checked against the session's owner. Two kinds behind one API: platform recordings (a
+ * paced stream read from the segment files) and the device's own recordings (`source: 'device'`, GB/T 28181 Playback
+ * INVITE with MANSRTSP control, see DevicePlayback).
  */
 export class PlaybackService {
   private readonly sessions = new Map<string, Session>();
   private readonly offs: Array<() => void> = [];
 
-  constructor(private readonly d: { store: Store; media: MediaNode; tokens: MediaTokens; clock: Clock; log: Logger; tokenTtlSec: number; maxRangeMs: number }) {
+  constructor(private readonly d: { store: Store; media: MediaNode; tokens: MediaTokens; clock: Clock; log: Logger; tokenTtlSec: number; maxRangeMs: number; gb?: GbService; device?: DevicePlaybackSettings }) {
     // nobody watching for the linger time: the playback stream goes
     this.offs.push(
       d.media.on('idle', (s) => {
@@ -59,19 +79,43 @@ export class PlaybackService {
     return { segments: ok.map((r) => ({ id: r.id, channelId: r.channelId, startMs: r.startMs, endMs: r.endMs, path: r.path, size: r.size })), damaged: rows.length - ok.length };
   }
 
-  async open(p: Principal, channelId: string, o: { startMs: number; endMs: number; speed?: number }): Promise<PlaybackGrant> {
+  async open(p: Principal, channelId: string, o: { startMs: number; endMs: number; speed?: number; source?: PlaybackSource }): Promise<PlaybackGrant> {
     const { startMs, endMs } = this.checkRange(o.startMs, o.endMs);
     const speed = o.speed ?? 1;
     if (!(SPEEDS as readonly number[]).includes(speed)) throw new AppError('VALIDATION_FAILED', `speed must be one of ${SPEEDS.join(', ')}`);
+    if (o.source === 'device') return this.openDevice(p, channelId, startMs, endMs, speed);
     const { segments, damaged } = await this.segments(channelId, startMs, endMs);
     if (!segments.length) throw new AppError('NO_RECORDINGS', `channel ${channelId} has no platform recordings between ${new Date(startMs).toISOString()} and ${new Date(endMs).toISOString()} (该时间段无录像)`);
     const id = randomBytes(9).toString('base64url');
     const key = `playback/${channelId}/${id}`;
     const state = await this.d.media.openPlayback({ stream: { key, channelId, kind: 'playback', variant: id }, segments, startMs: Math.max(startMs, segments[0].startMs), endMs, speed });
     this.sessions.set(id, { id, key, channelId, userId: p.userId, startedAt: Date.now() });
-    const token = this.d.tokens.sign({ u: p.userId, s: p.tokenId ?? `key:${p.apiKeyId ?? ''}`, p: key, e: Math.floor(this.d.clock.now().getTime() / 1000) + this.d.tokenTtlSec });
     await this.d.media.touch(key);
-    return { session: id, path: key, token, state, damaged };
+    return { session: id, path: key, token: this.sign(p, key), state, damaged, source: 'platform' };
+  }
+
+  private sign(p: Principal, key: string): string {
+    return this.d.tokens.sign({ u: p.userId, s: p.tokenId ?? `key:${p.apiKeyId ?? ''}`, p: key, e: Math.floor(this.d.clock.now().getTime() / 1000) + this.d.tokenTtlSec });
+  }
+
+  /** The device's own recording: INVITE s=Playback and wait for its first picture (typed errors: DEVICE_OFFLINE, DEVICE_TIMEOUT, DEVICE_REJECTED, MEDIA_TIMEOUT). */
+  private async openDevice(p: Principal, channelId: string, startMs: number, endMs: number, speed: number): Promise<PlaybackGrant> {
+    const gb = this.d.gb;
+    if (!gb) throw new AppError('FEATURE_UNAVAILABLE', 'GB/T 28181 signalling is not running on this node: device recordings cannot be played');
+    const channel = await this.d.store.channels.get(channelId, ALL_CHANNELS);
+    if (!channel) throw new AppError('NOT_FOUND', `no channel ${channelId}`);
+    const deviceId = deviceOf(channel);
+    const id = randomBytes(9).toString('base64url');
+    const key = `playback/${channelId}/${id}`;
+    const settings = this.d.device ?? { firstFrameTimeoutMs: 10_000, stallMs: 10_000 };
+    const dp = new DevicePlayback({ store: this.d.store, gb, media: this.d.media, log: this.d.log, ...settings }, { key, channelId, kind: 'playback', variant: id }, deviceId, startMs, endMs, speed);
+    const t0 = performance.now();
+    await dp.start();
+    const firstFrameMs = Math.round(performance.now() - t0);
+    this.sessions.set(id, { id, key, channelId, userId: p.userId, startedAt: Date.now(), device: dp });
+    await this.d.media.touch(key);
+    this.d.log.info({ stream: key, device: deviceId, firstFrameMs, speed }, 'device playback started');
+    return { session: id, path: key, token: this.sign(p, key), state: await dp.state(), damaged: 0, source: 'device', firstFrameMs };
   }
 
   private owned(p: Principal, id: string): Session {
@@ -89,11 +133,13 @@ export class PlaybackService {
     const s = this.owned(p, id);
     if (a.action === 'speed' && !(SPEEDS as readonly number[]).includes(a.speed)) throw new AppError('VALIDATION_FAILED', `speed must be one of ${SPEEDS.join(', ')}`);
     await this.d.media.touch(s.key);
+    if (s.device) return s.device.control(a);
     return this.d.media.controlPlayback(s.key, a);
   }
 
   async state(p: Principal, id: string): Promise<PlaybackState> {
     const s = this.owned(p, id);
+    if (s.device) return s.device.state();
     const st = await this.d.media.playbackState(s.key);
     if (!st) throw new AppError('PLAYBACK_NOT_FOUND', `playback session ${id} has ended`);
     return st;
@@ -108,7 +154,8 @@ export class PlaybackService {
     const s = this.sessions.get(id);
     if (!s) return;
     this.sessions.delete(id);
-    await this.d.media.closeStream(s.key, reason).catch(() => undefined);
+    if (s.device) await s.device.close(reason);
+    else await this.d.media.closeStream(s.key, reason).catch(() => undefined);
   }
 
   async closeAll(): Promise<void> {

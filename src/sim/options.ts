@@ -83,6 +83,10 @@ Options:
   --media FILE                answer INVITE (Play/Playback/Download; UDP, TCP active/passive) with this video as
                               PS over RTP, looping at its frame rate (H.264/H.265; other containers are copied
                               out once with ffmpeg into a cache in the OS temp dir). Without it INVITE gets 488.
+                              Playback/Download send the t= range's length of video, timestamps on the content
+                              clock, then MediaStatus 121 (in-dialog MESSAGE); Download goes a=downloadspeed× faster.
+                              MANSRTSP in INFO: PAUSE, PLAY (resume), Scale: k (k× faster), Range: npt=S- (seek to
+                              the keyframe at or before S s into the range).
   --fps N                     frame rate of the --media file (default: its SPS VUI timing, else container, else 25)
   --media-bye-after S         the device ends each stream with its own BYE after S seconds
   --stats                     print one JSON line of counters per second on stdout
@@ -93,7 +97,9 @@ Options:
   --register-rate R           devices starting registration per second (default: all at once)
   --catalog-per-message K     catalog items per MESSAGE (default 10)
   --records-per-message K     RecordInfo items per MESSAGE (default 10)
-  --record-days D             days of fake device recordings (default 30)
+  --record-days D             days of fake device recordings answered to RecordInfo: hour-long files (about 3 %
+                              of hours missing) back to D days ago (default 30; 3 makes a device that fails the
+                              platform's 30-day check)
   --vendor hikvision|dahua|uniview   User-Agent and DeviceInfo manufacturer (default hikvision)
   --alarm-every S             raise an alarm on a random registered device every S seconds
   --devices-per-socket K      UDP devices per local socket (default 500)

@@ -20,8 +20,17 @@ import type { Peer, SipTransport } from './transport.js';
 export interface IncomingRequest {
   msg: SipRequest;
   peer: Peer;
-  /** Answers once (later calls are ignored); the answer is kept to re-send on retransmissions (RFC 3261 §17.2.2). */
+  /**
+   * Answers once (later calls are ignored); the answer is kept to re-send on retransmissions (RFC 3261 §17.2.2).
+   */
   reply(status: number, reason?: string, extra?: Record<string, string>, body?: Buffer): void;
+  /** the final answer sent by reply() (its To tag is the dialog's local tag) */
+  sent?: SipResponse;
+  /**
+   * INVITE only, after a 2xx: resolves true when the ACK arrives, false after 64·T1 without it. Over UDP the 2xx is
+   * re-sent at T1, 2·T1 … T2 until then (RFC 3261 §13.3.1.4) — the UAS core's job, which the transaction layer does.
+   */
+  acked?: Promise<boolean>;
 }
 
 export class SipTimeoutError extends Error {
@@ -99,6 +108,8 @@ export class SipEndpoint {
   private readonly serverTx = new Map<string, ServerTx>();
   /** ACKs sent for 2xx answers, kept 32 s to answer a repeated 2xx. */
   private readonly acks = new Map<string, { peer: Peer; buf: Buffer; expires: number }>();
+  /** 2xx answers to INVITE waiting for their ACK, by Call-ID:CSeq */
+  private readonly ackWaits = new Map<string, (ok: boolean) => void>();
   private requestHandler: (r: IncomingRequest) => void = (r) => r.reply(501);
   private readonly sweeper: NodeJS.Timeout;
   /** Counters for stats and benches. */
@@ -120,6 +131,7 @@ export class SipEndpoint {
 
   close(): void {
     clearInterval(this.sweeper);
+    for (const finish of [...this.ackWaits.values()]) finish(false);
     for (const tx of this.clientTx.values()) {
       clearTimeout(tx.timer);
       clearTimeout(tx.deadline);
@@ -212,6 +224,8 @@ export class SipEndpoint {
     const key = `${via.params.branch ?? `${msg.headers.get('call-id')}:${cseq.seq}`}:${cseq.method}:${peer.address}:${peer.port}`;
     if (msg.method === 'ACK') {
       // ACK for a 2xx goes to the dialog user; ACK for an error answer ends our server transaction.
+      const wait = this.ackWaits.get(`${msg.headers.get('call-id')}:${cseq.seq}`);
+      if (wait) wait(true);
       this.requestHandler({ msg, peer, reply: () => undefined });
       return;
     }
@@ -224,14 +238,45 @@ export class SipEndpoint {
     const tx: ServerTx = { peer, expires: Date.now() + TRANSACTION_TIMEOUT };
     this.serverTx.set(key, tx);
     let answered = false;
-    const reply: IncomingRequest['reply'] = (status, reason, extra = {}, body = Buffer.alloc(0)) => {
+    let acked: ((ok: boolean) => void) | undefined;
+    const ackedP = msg.method === 'INVITE' ? new Promise<boolean>((resolve) => (acked = resolve)) : undefined;
+    const incoming: IncomingRequest = { msg, peer, reply: () => undefined, acked: ackedP };
+    incoming.reply = (status, reason, extra = {}, body = Buffer.alloc(0)) => {
       if (answered && status >= 200) return;
       if (status >= 200) answered = true;
       const res = this.buildResponse(msg, peer, status, reason, extra, body);
       const buf = this.send(peer, res);
       if (status >= 200) tx.response = buf;
+      if (acked && status >= 300) acked(false);
+      if (acked && status >= 200 && status < 300) this.awaitAck(`${msg.headers.get('call-id')}:${cseq.seq}`, peer, buf, acked);
+      if (status >= 200) incoming.sent = res;
     };
-    this.requestHandler({ msg, peer, reply });
+    this.requestHandler(incoming);
+  }
+
+  /** RFC 3261 §13.3.1.4: re-send a 2xx to INVITE over UDP until its ACK arrives; give up after 64·T1. */
+  private awaitAck(key: string, peer: Peer, buf: Buffer, done: (ok: boolean) => void): void {
+    let timer: NodeJS.Timeout | undefined;
+    let interval = T1;
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      clearTimeout(deadline);
+      this.ackWaits.delete(key);
+      done(ok);
+    };
+    const deadline = setTimeout(() => finish(false), 64 * T1);
+    deadline.unref();
+    if (peer.transport === 'UDP') {
+      const again = () => {
+        this.transport.send(peer, buf);
+        interval = Math.min(interval * 2, T2);
+        timer = setTimeout(again, interval);
+        timer.unref();
+      };
+      timer = setTimeout(again, interval);
+      timer.unref();
+    }
+    this.ackWaits.set(key, finish);
   }
 
   /** RFC 3261 §8.2.6: copies Via (with received/rport, RFC 3581), From, To (+tag), Call-ID, CSeq. */

@@ -9,6 +9,7 @@ import { OrgRepo } from './repos/orgs.js';
 import { PhotoRepo } from './repos/photos.js';
 import { RecordPlanRepo } from './repos/record-plans.js';
 import { RecordSegmentRepo } from './repos/record-segments.js';
+import { UpperPlatformRepo } from './repos/upper-platforms.js';
 import { RoleRepo } from './repos/roles.js';
 import { SettingsRepo } from './repos/settings.js';
 import { TokenRepo } from './repos/tokens.js';
@@ -31,6 +32,7 @@ export interface Store {
   gb: GbStateRepo;
   recordPlans: RecordPlanRepo;
   segments: RecordSegmentRepo;
+  uppers: UpperPlatformRepo;
 }
 
 export function createStore(database: Database): Store {
@@ -51,5 +53,6 @@ export function createStore(database: Database): Store {
     gb: new GbStateRepo(db),
     recordPlans: new RecordPlanRepo(db),
     segments: new RecordSegmentRepo(db),
+    uppers: new UpperPlatformRepo(db),
   };
 }

@@ -4,6 +4,7 @@ import { foundation } from './migrations/001_foundation.js';
 import { gb28181 } from './migrations/002_gb28181.js';
 import { media } from './migrations/003_media.js';
 import { records } from './migrations/004_records.js';
+import { cascade } from './migrations/005_cascade.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 function migrationsFor(dialect: Database['dialect']): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrationsFor(dialect: Database['dialect']): Record<string, Migration> 
     '002_gb28181': gb28181(),
     '003_media': media(),
     '004_records': records(dialect),
+    '005_cascade': cascade(),
   };
 }
 

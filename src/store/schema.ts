@@ -257,6 +257,42 @@ export interface RecordSegmentsTable {
   verified_at: string | null;
 }
 
+export interface UpperPlatformsTable {
+  id: string;
+  name: string;
+  server_id: string;
+  domain: string;
+  host: string;
+  port: number;
+  transport: string;
+  local_id: string;
+  username: string | null;
+  password_sealed: string | null;
+  expires: number;
+  keepalive_interval: number;
+  keepalive_misses: number;
+  charset: string;
+  catalog_mode: string;
+  catalog_page_size: number;
+  ptz_allowed: number;
+  record_source: string;
+  time_sync: number;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UpperChannelsTable {
+  upper_id: string;
+  channel_id: string;
+  custom_id: string | null;
+}
+
+export interface UpperOrgsTable {
+  upper_id: string;
+  org_id: string;
+}
+
 export interface DB {
   users: UsersTable;
   roles: RolesTable;
@@ -275,4 +311,7 @@ export interface DB {
   settings: SettingsTable;
   record_plans: RecordPlansTable;
   record_segments: RecordSegmentsTable;
+  upper_platforms: UpperPlatformsTable;
+  upper_channels: UpperChannelsTable;
+  upper_orgs: UpperOrgsTable;
 }

@@ -10,6 +10,8 @@ import { gbRoutes } from './gb.js';
 import { liveRoutes } from './live.js';
 import { onvifRoutes } from './onvif.js';
 import { recordRoutes } from './records.js';
+import { cascadeRoutes } from './cascade.js';
+import { deviceRecordRoutes } from './device-records.js';
 import { healthRoutes } from './health.js';
 import { logRoutes } from './logs.js';
 import { orgRoutes } from './orgs.js';
@@ -18,7 +20,7 @@ import { settingsRoutes } from './settings.js';
 import { userRoutes } from './users.js';
 
 export async function registerRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
-  for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes, gbRoutes, liveRoutes, onvifRoutes, recordRoutes]) {
+  for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes, gbRoutes, liveRoutes, onvifRoutes, recordRoutes, deviceRecordRoutes, cascadeRoutes]) {
     await r(api, deps);
   }
 }

@@ -9,6 +9,7 @@ import { audit, principalOf } from '../audit.js';
 import type { ApiDeps } from '../context.js';
 import { Closed, IdParam } from '../schemas.js';
 import { mediaUrls } from './live.js';
+import { deviceDownloadRedirect, deviceRecordsAnswer } from './device-records.js';
 
 const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$' });
 const PlanBody = Type.Object(
@@ -35,7 +36,7 @@ const PlaybackBody = Type.Object(
   {
     start: Type.String(),
     end: Type.String(),
-    source: Type.Optional(Type.Literal('platform')),
+    source: Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('device')], { description: 'platform recordings (default) or the device\'s own (GB/T 28181 Playback)' })),
     speed: Type.Optional(Type.Number({ description: `one of ${SPEEDS.join(', ')}` })),
   },
   Closed,
@@ -102,7 +103,8 @@ export async function recordRoutes(root: FastifyInstance, deps: ApiDeps): Promis
     if (endMs <= startMs) throw new AppError('RANGE_INVALID', 'end must be after start (结束时间早于开始时间)');
     if (endMs - startMs > 400 * 86_400_000) throw new AppError('RANGE_INVALID', 'search ranges are limited to 400 days');
     const source = req.query.source ?? 'platform';
-    if (source === 'device') throw new AppError('FEATURE_UNAVAILABLE', 'device-side recording search (RecordInfo) is served by GET /api/v1/devices/{id}/records for now');
+    // device recordings (RecordInfo), alone or merged with the platform's: device-records.ts (issue 8)
+    if (source !== 'platform') return deviceRecordsAnswer(deps, ch, source, startMs, endMs);
     const t0 = performance.now();
     const rows = await deps.store.segments.spans(ch.id, startMs, endMs);
     const items = mergeSpans(rows, startMs, endMs);
@@ -125,10 +127,10 @@ export async function recordRoutes(root: FastifyInstance, deps: ApiDeps): Promis
     const startMs = ms(req.body.start, 'start');
     const endMs = ms(req.body.end, 'end');
     try {
-      const g = await rec().playback.open(p, ch.id, { startMs, endMs, speed: req.body.speed });
-      await audit(deps, req, { action: 'playback.start', targetType: 'channel', targetId: ch.id, detail: `${req.body.start} – ${req.body.end} ×${req.body.speed ?? 1}` });
+      const g = await rec().playback.open(p, ch.id, { startMs, endMs, speed: req.body.speed, source: req.body.source });
+      await audit(deps, req, { action: 'playback.start', targetType: 'channel', targetId: ch.id, detail: `${req.body.start} – ${req.body.end} ×${req.body.speed ?? 1}${g.source === 'device' ? ' (device)' : ''}` });
       const urls = mediaUrls(req, deps, g.path, g.token);
-      return { session: g.session, flv: urls.flv, wsFlv: urls.wsFlv, hls: urls.hls, state: g.state, damagedSegments: g.damaged, expiresIn: deps.config.mediaTokenTtl };
+      return { session: g.session, flv: urls.flv, wsFlv: urls.wsFlv, hls: urls.hls, state: g.state, damagedSegments: g.damaged, expiresIn: deps.config.mediaTokenTtl, source: g.source, ...(g.firstFrameMs !== undefined ? { firstFrameMs: g.firstFrameMs } : {}) };
     } catch (e) {
       await audit(deps, req, { action: 'playback.start', targetType: 'channel', targetId: ch.id, detail: `${req.body.start} – ${req.body.end}: ${(e as Error).message}`.slice(0, 300), result: 'fail' });
       throw e;
@@ -171,6 +173,8 @@ export async function recordRoutes(root: FastifyInstance, deps: ApiDeps): Promis
     const p = principalOf(req);
     assertPermission(p, 'record.download');
     const ch = await deps.access.visibleChannel(p, req.params.id);
+    // the device's own recording: a download job (202 + job; the MP4 at /device-downloads/{job}/file when done)
+    if (req.query.source === 'device') return deviceDownloadRedirect(deps, req, reply, ch);
     const files = deps.mediaFiles;
     if (!files) throw new AppError('FEATURE_UNAVAILABLE', 'recordings are not on this node');
     const r = rec();

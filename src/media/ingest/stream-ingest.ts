@@ -1,4 +1,5 @@
 import type { Logger } from '../../core/logger.js';
+import type { Frame } from '../../lib/av/frame.js';
 import { ReorderBuffer } from '../../lib/rtp/index.js';
 import type { Stream } from '../../stream/index.js';
 import type { ReceiveAnswer, RtpTransport } from '../node.js';
@@ -24,11 +25,13 @@ export class StreamIngest {
     this.demux = demux;
   }
 
-  static async open(opts: { stream: Stream; transport: RtpTransport; host: string; port: number; ssrc: number; log: Logger; tcpIdleMs?: number }): Promise<StreamIngest> {
+  /** `push`: where frames go instead of `stream.push` (a retiming stage for device playback). */
+  static async open(opts: { stream: Stream; transport: RtpTransport; host: string; port: number; ssrc: number; log: Logger; tcpIdleMs?: number; push?: (f: Frame) => void }): Promise<StreamIngest> {
     const { stream, log } = opts;
     let self: StreamIngest | undefined;
+    const push = opts.push ?? ((f: Frame) => stream.push(f));
     const demux = new PayloadDemux({
-      onFrame: (f) => stream.push(f),
+      onFrame: push,
       onError: (code, detail) => {
         if (self && self.errors++ % 100 === 0) log.warn({ stream: stream.key, code, detail, count: self.errors }, 'media demux error');
       },

@@ -27,7 +27,7 @@ export class Playbacks extends EventEmitter<{ ended: [Stream] }> {
       req.segments.map((s) => ({ ...s })),
       { onBadSegment: (seg, err) => this.log.warn({ segment: seg.path, err: err.message }, 'segment skipped in playback (录像文件损坏或丢失)') },
     );
-    const session = new PlaybackSession({ frames, stream, startMs: req.startMs, endMs: req.endMs, speed: req.speed, log: this.log });
+    const session = new PlaybackSession({ frames, stream, startMs: req.startMs, endMs: req.endMs, speed: req.speed, timestamps: req.timestamps, log: this.log });
     session.on('ended', () => this.emit('ended', stream));
     session.on('error', (e: Error) => this.log.warn({ stream: req.stream.key, err: e.message }, 'playback error'));
     this.sessions.set(req.stream.key, { session, stream });

@@ -1,4 +1,7 @@
+import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { buildMediaStatusNotify, MEDIA_STATUS_END_OF_FILE } from '../../lib/manscdp/index.js';
+import { parseMansrtsp } from '../../lib/mansrtsp/index.js';
 import type { Logger } from '../../core/logger.js';
 import { parseNameAddr, serializeSipMessage, SipHeaders, tagOf, type SipRequest } from '../../lib/sip/index.js';
 import { newTag, type SipEndpoint } from '../../sip/endpoint.js';
@@ -6,7 +9,7 @@ import { T1, T2 } from '../../sip/timers.js';
 import type { Peer } from '../../sip/transport.js';
 import type { InviteContext } from '../device.js';
 import { CODECS } from './codecs.js';
-import { openLeg, TcpPassiveLeg, type MediaLeg } from './legs.js';
+import { openLeg, TcpPassiveLeg, type MediaLeg } from '../../media/out/rtp-legs.js';
 import { Pacer } from './pacer.js';
 import type { GbMediaFormat } from '../../lib/sdp/index.js';
 import { buildGbAnswer, gbFormat, parseGbOffer, type GbOffer } from './sdp.js';
@@ -233,6 +236,18 @@ export class SimMedia {
     const leg = call.leg!;
     const stream = new RtpStream(this.o.source, leg, Number(call.ssrc), call.offer.payloadType!, this.counters);
     call.stream = stream;
+    const o = call.offer;
+    const session = o.session.toLowerCase();
+    if (session !== 'play' && o.startTime !== undefined && o.endTime !== undefined && o.endTime > o.startTime) {
+      // Playback/Download of the t= range: the file (looping) stands for the recording; at its end, MediaStatus 121
+      stream.endAt = Math.round((o.endTime - o.startTime) * this.o.source.fps);
+      if (session === 'download' && o.downloadSpeed && o.downloadSpeed > 0) stream.scale = o.downloadSpeed;
+      stream.onEnd = () => {
+        if (call.state !== 'confirmed') return;
+        this.info({ callId: call.callId, channel: call.channelId, s: o.session, frames: stream.position }, 'end of the range: MediaStatus 121');
+        void this.mediaStatus(call);
+      };
+    }
     const go = () => {
       if (call.state !== 'confirmed') return;
       this.pacer.add(stream, stream.start(performance.now()));
@@ -268,18 +283,34 @@ export class SimMedia {
     call.replyInvite(487, 'Request Terminated');
   }
 
-  /** MANSRTSP (GB/T 28181-2016 §9.8.2): PAUSE stops the frames, PLAY resumes them; Scale and Range are accepted. */
+  /**
+   * MANSRTSP (GB/T 28181-2016 §9.8.2, 附录B): PAUSE stops the frames; PLAY resumes them, `Scale: k` sends k× faster
+   * (timestamps keep the content clock), `Range: npt=S-` continues at the keyframe at or before S seconds into the range.
+   */
   private onInfo(ctx: InviteContext): void {
     const call = this.calls.get(ctx.msg.headers.get('call-id') ?? '');
     if (!call || call.state !== 'confirmed') return ctx.reply(481);
-    const verb = /^\s*(\w+)/.exec(ctx.msg.body.toString('utf8'))?.[1]?.toUpperCase();
+    let req;
+    try {
+      req = parseMansrtsp(ctx.msg.body.toString('utf8'));
+    } catch {
+      return ctx.reply(400, 'Bad Request');
+    }
+    const verb = req.method;
     const s = call.stream!;
     if (verb === 'PAUSE' && !s.paused) {
       s.paused = true;
       this.pacer.remove(s);
-    } else if (verb === 'PLAY' && s.paused) {
-      s.paused = false;
-      this.pacer.add(s, s.start(performance.now()));
+    } else if (verb === 'PLAY') {
+      if (req.scale !== undefined) {
+        if (!(req.scale > 0 && req.scale <= 16)) return ctx.reply(457, 'Invalid Range');
+        s.scale = req.scale;
+      }
+      if (req.range && req.range.from !== 'now') s.seek(req.range.from * this.o.source.fps);
+      if (s.paused || req.scale !== undefined || (req.range && req.range.from !== 'now')) {
+        s.paused = false;
+        this.pacer.add(s, s.start(performance.now()));
+      }
     } else if (verb === 'TEARDOWN') {
       ctx.reply(200);
       void this.end(call, true);
@@ -300,6 +331,36 @@ export class SimMedia {
     this.calls.delete(call.callId);
     if (!sendBye || !wasUp) return Promise.resolve();
     return this.bye(call);
+  }
+
+  /**
+   * MediaStatus NotifyType 121 (GB/T 28181-2016 §9.8.2, §9.9.2): the file was sent to its end. An in-dialog MESSAGE
+   * (the INVITE's Call-ID, our tag), as the standard's flow shows; the platform then sends BYE.
+   */
+  private async mediaStatus(call: Call): Promise<void> {
+    const inv = call.invite.headers;
+    const h = SipHeaders.from({
+      From: inv.get('to')!,
+      To: inv.get('from')!,
+      'Call-ID': call.callId,
+      CSeq: `${call.cseq++} MESSAGE`,
+      'Max-Forwards': 70,
+      'Content-Type': 'Application/MANSCDP+xml',
+    });
+    for (const rr of inv.getAll('record-route')) h.append('Route', rr);
+    let target: string | undefined;
+    try {
+      target = parseNameAddr(inv.get('contact') ?? inv.get('from')!).rawUri;
+    } catch {
+      target = call.invite.uri;
+    }
+    const body = buildMediaStatusNotify(randomInt(1, 1_000_000), call.channelId, MEDIA_STATUS_END_OF_FILE);
+    try {
+      const res = await call.ep.request(call.peer, { kind: 'request', method: 'MESSAGE', uri: target, headers: h, body }, { timeoutMs: 8000 });
+      if (res.status >= 300) this.o.log.debug({ callId: call.callId, status: res.status }, 'MediaStatus refused');
+    } catch (e) {
+      this.o.log.debug({ callId: call.callId, err: (e as Error).message }, 'MediaStatus not answered');
+    }
   }
 
   /** In-dialog BYE (RFC 3261 §12.2.1.1, §15.1.1): to the INVITE's Contact, along its Record-Route, our tag in From. */

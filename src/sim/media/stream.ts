@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { packetizePs, RtpSender } from '../../lib/rtp/index.js';
-import type { MediaLeg } from './legs.js';
+import type { MediaLeg } from '../../media/out/rtp-legs.js';
 import type { Paced } from './pacer.js';
 import { stampPs } from './ps.js';
 import type { MediaSource } from './source.js';
@@ -39,6 +39,11 @@ export class RtpStream implements Paced {
   /** file position of frame 0: a random keyframe, so streams started together do not send their keyframes together */
   private readonly offset: number;
   paused = false;
+  /** playback/download speed (MANSRTSP Scale, a=downloadspeed): frames go out this much faster, timestamps unchanged */
+  scale = 1;
+  /** playback/download: frames in the requested range; after the last one `onEnd` runs once and sending stops */
+  endAt?: number;
+  onEnd?: () => void;
 
   constructor(
     private readonly src: MediaSource,
@@ -55,19 +60,43 @@ export class RtpStream implements Paced {
 
   /** Sets the schedule so frame `n` is due at `now`; returns that time. */
   start(now: number): number {
-    this.t0 = now - this.n * this.frameMs;
+    this.t0 = now - (this.n * this.frameMs) / this.scale;
     return now;
+  }
+
+  /** frames sent since the start of the range (content position × fps) */
+  get position(): number {
+    return this.n;
+  }
+
+  /**
+   * Seek (MANSRTSP `Range: npt=`): continue at the keyframe at or before content frame `frame`. Timestamps follow the
+   * content (they jump with it), as a device's recording clock does; the caller restarts the schedule.
+   */
+  seek(frame: number): void {
+    const frames = this.src.frames;
+    let n = Math.max(0, Math.floor(frame));
+    if (this.endAt !== undefined) n = Math.min(n, Math.max(0, this.endAt - 1));
+    for (let i = 0; i < frames.length && n > 0 && !frames[(this.offset + n) % frames.length].key; i++) n--;
+    this.n = n;
+    this.waitKey = false;
   }
 
   /** Sends what is due; returns when the next frame is. */
   run(now: number): number | null {
     if (this.paused) return null;
-    let due = this.t0 + this.n * this.frameMs;
+    let due = this.t0 + (this.n * this.frameMs) / this.scale;
     if (now - due > MAX_LATE_MS) due = this.start(now);
     while (due <= now + 2) {
+      if (this.endAt !== undefined && this.n >= this.endAt) {
+        const end = this.onEnd;
+        this.onEnd = undefined;
+        end?.();
+        return null;
+      }
       this.sendFrame();
       this.n++;
-      due = this.t0 + this.n * this.frameMs;
+      due = this.t0 + (this.n * this.frameMs) / this.scale;
     }
     return due;
   }

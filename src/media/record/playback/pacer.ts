@@ -20,10 +20,26 @@ export class Pacer {
   private contentAt = 0;
   private contentOut = 0;
 
-  constructor(private rate: number) {}
+  /**
+   * `content` mode (downloads to an upper platform): output time is the recording's own timeline (speed 1) and the
+   * wall clock runs `rate` times faster instead, so frames are sent k× fast with untouched timestamps.
+   */
+  constructor(
+    private rate: number,
+    readonly mode: 'wall' | 'content' = 'wall',
+  ) {}
 
   get speed(): number {
     return this.rate;
+  }
+
+  /** how much recording time one unit of output time carries (1 in content mode) */
+  get outScale(): number {
+    return this.mode === 'content' ? 1 : this.rate;
+  }
+
+  private get clockRate(): number {
+    return this.mode === 'content' ? this.rate : 1;
   }
 
   /** From now on output time `out` is due at wall time `wallMs` (clock start, resume, catching up after a stall). */
@@ -34,12 +50,12 @@ export class Pacer {
 
   /** the output time due at a wall time */
   outAtWall(wallMs: number): number {
-    return this.outAnchor + (wallMs - this.wallAnchor) * TICKS_PER_MS;
+    return this.outAnchor + (wallMs - this.wallAnchor) * TICKS_PER_MS * this.clockRate;
   }
 
   /** the wall time (ms) at which an output time is due */
   wallAt(out: number): number {
-    return this.wallAnchor + (out - this.outAnchor) / TICKS_PER_MS;
+    return this.wallAnchor + (out - this.outAnchor) / (TICKS_PER_MS * this.clockRate);
   }
 
   /** Recording instant `atMs` is shown at output time `out`; later instants follow at the current speed. */
@@ -50,7 +66,7 @@ export class Pacer {
 
   /** The output time (integer 90 kHz ticks) of a recording instant. */
   outOf(atMs: number): number {
-    return Math.round(this.contentOut + ((atMs - this.contentAt) * TICKS_PER_MS) / this.rate);
+    return Math.round(this.contentOut + ((atMs - this.contentAt) * TICKS_PER_MS) / this.outScale);
   }
 
   /** Changes speed keeping the recording instant `atMs` at output time `out` (the last frame consumed). */

@@ -35,6 +35,11 @@ export interface PlaybackSessionOptions {
   packTicks?: number;
   /** least interval between 'position' events; default 250 ms */
   positionIntervalMs?: number;
+  /**
+   * `wall` (default): output timestamps at wall-clock pace, content k× faster (viewers). `content`: output timestamps
+   * are the recording's own and frames are sent k× faster, every frame and the audio kept (GB downloads to an upper).
+   */
+  timestamps?: 'wall' | 'content';
   log?: Logger;
 }
 
@@ -164,7 +169,7 @@ export class PlaybackSession extends EventEmitter<PlaybackSessionEvents> {
     this.packTicks = Math.max(1, Math.round(opts.packTicks ?? TICKS_PER_MS));
     this.positionIntervalMs = opts.positionIntervalMs ?? 250;
     this.log = opts.log;
-    this.pacer = new Pacer(speed);
+    this.pacer = new Pacer(speed, opts.timestamps ?? 'wall');
     this.position = startMs;
   }
 
@@ -382,7 +387,7 @@ export class PlaybackSession extends EventEmitter<PlaybackSessionEvents> {
   /** output time after the last pushed frame: one frame interval at the current speed */
   private nextOut(): number {
     if (this.lastOut === undefined) return 0;
-    const step = Math.round((this.frameMs * TICKS_PER_MS) / this.pacer.speed);
+    const step = Math.round((this.frameMs * TICKS_PER_MS) / this.pacer.outScale);
     return this.lastOut + Math.min(45_000, Math.max(this.packTicks, step));
   }
 
@@ -392,7 +397,7 @@ export class PlaybackSession extends EventEmitter<PlaybackSessionEvents> {
       this.pacer.anchor(tf.atMs, this.nextOut());
       this.needAnchor = false;
     } else if (this.lastSeenAt !== undefined) {
-      const gap = (tf.atMs - this.lastSeenAt) / this.pacer.speed;
+      const gap = (tf.atMs - this.lastSeenAt) / this.pacer.outScale;
       // a long hole between segments, or time going back: continue one frame interval later. (Idempotent while the
       // frame is pending: lastSeenAt and lastOut do not change until it is consumed.)
       if (gap > this.maxGapMs || gap < -this.maxGapMs) this.pacer.anchor(tf.atMs, this.nextOut());
@@ -406,7 +411,7 @@ export class PlaybackSession extends EventEmitter<PlaybackSessionEvents> {
     this.lastSeenAt = tf.atMs;
     this.lastSeenOut = out;
     if (f.track === 'audio') {
-      if (this.pacer.speed !== 1 || (this.lastAudioOut !== undefined && out <= this.lastAudioOut)) return;
+      if (this.pacer.outScale !== 1 || (this.lastAudioOut !== undefined && out <= this.lastAudioOut)) return;
       this.lastAudioOut = out;
       this.push(f, out, out + Math.max(0, f.pts - f.dts));
       return;
@@ -416,13 +421,13 @@ export class PlaybackSession extends EventEmitter<PlaybackSessionEvents> {
       if (d > 0 && d <= 1000) this.frameMs = d;
     }
     this.lastSeenVideoAt = tf.atMs;
-    const keyOnly = this.pacer.speed > this.keyframesOnlyAbove;
+    const keyOnly = this.pacer.mode === 'wall' && this.pacer.speed > this.keyframesOnlyAbove;
     if (!f.key && (keyOnly || !this.chainIntact)) {
       this.chainIntact = false; // content time advances; the decoder waits for the next keyframe
       return;
     }
     const dts = this.lastVideoOut !== undefined && out <= this.lastVideoOut ? this.lastVideoOut + 1 : out;
-    this.pushVideo(tf, dts, dts + Math.max(0, Math.round((f.pts - f.dts) / this.pacer.speed)));
+    this.pushVideo(tf, dts, dts + Math.max(0, Math.round((f.pts - f.dts) / this.pacer.outScale)));
   }
 
   private pushVideo(tf: TimedFrame, dts: number, pts: number): void {
