@@ -55,6 +55,9 @@ describe('cascade to an upper platform (a second sharpeye)', { skip: !HAVE_FFMPE
       return r.body.total >= 2 ? (r.body.items as Array<{ id: string }>) : undefined;
     });
     [shared, hidden] = chans.map((c) => c.id).sort();
+    // the shared channel records from now on, so the upper can fetch a recorded range later
+    const plan = await call(lower, 'PUT', `/channels/${shared}/record-plan`, { mode: 'always' });
+    assert.equal(plan.status, 200, JSON.stringify(plan.body));
   });
 
   after(async () => {
@@ -117,6 +120,27 @@ describe('cascade to an upper platform (a second sharpeye)', { skip: !HAVE_FFMPE
     // the upper stops watching: its BYE ends our session and the send
     assert.equal((await call(upper, 'DELETE', `/channels/${CUSTOM_ID}/live?stream=main`)).status, 204);
     await until('session gone', async () => ((await call(lower, 'GET', `/upper-platforms/${upperPlatformId}/sessions`)).body.items.length === 0 ? true : undefined), 10_000);
+  });
+
+  test('a recorded range through the cascade: the upper finds it by RecordInfo and plays it; ffprobe reads it', async () => {
+    const from = new Date(Date.now() - 10 * 60_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const spans = await until('recordings seen by the upper', async () => {
+      const r = await call(upper, 'GET', `/channels/${CUSTOM_ID}/records?source=device&start=${from}&end=${to}`);
+      const items = (r.body?.items ?? []) as Array<{ startMs: number; endMs: number; source: string }>;
+      return items.length && items[0].endMs - items[0].startMs >= 14_000 ? items : undefined;
+    }, 30_000, 1000);
+    assert.equal(spans[0].source, 'device');
+    const start = new Date(spans[0].startMs + 1000).toISOString();
+    const end = new Date(spans[0].startMs + 13_000).toISOString(); // long enough for ffprobe to analyse the live FLV
+    const pb = await call(upper, 'POST', `/channels/${CUSTOM_ID}/playback`, { start, end, source: 'device' }, upperBase);
+    assert.equal(pb.status, 200, JSON.stringify(pb.body));
+    const v = video(await probe(pb.body.flv, { seconds: 2 }));
+    assert.equal(v.codec_name, 'h264');
+    assert.ok(Number(v.nb_read_frames) >= 20, `frames: ${v.nb_read_frames}`);
+    const subjects = ((await call(lower, 'GET', `/upper-platforms/${upperPlatformId}/sessions`)).body.items as Array<{ subject: string }>).map((x) => x.subject);
+    assert.ok(subjects.includes('Playback'), JSON.stringify(subjects));
+    assert.equal((await call(upper, 'DELETE', `/playback/${pb.body.session}`)).status, 204);
   });
 
   test('PTZ from the upper reaches the camera; audited as the upper platform', async () => {

@@ -1,9 +1,8 @@
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
-import ElementPlus from 'element-plus';
-import 'element-plus/dist/index.css';
 import App from './App.vue';
-import { iconsPlugin } from './icons';
+import { installLoginUi } from './ui/login-ui';
+import { rememberApp } from './ui/shell';
 import { router } from './router';
 import { i18n, storedLocale, setLocale } from './i18n';
 import { onUnauthorized } from './api/http';
@@ -15,8 +14,8 @@ const app = createApp(App);
 const pinia = createPinia();
 app.use(pinia);
 app.use(i18n);
-app.use(ElementPlus);
-app.use(iconsPlugin);
+installLoginUi(app); // the rest of Element Plus arrives with the signed-in shell (ui/shell.ts)
+rememberApp(app);
 app.use(router);
 setLocale(storedLocale());
 

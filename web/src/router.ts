@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteLocationRaw, type RouteRecordRaw } from 'vue-router';
 import { useAuthStore } from './stores/auth';
 import { allowed, landingPath, NAV_ITEMS } from './utils/nav';
+import { loadShell } from './ui/shell';
 
 const perms = (key: string) => NAV_ITEMS.find((i) => i.key === key)?.anyOf ?? [];
 
@@ -8,13 +9,15 @@ export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
   {
     path: '/',
-    component: () => import('./layouts/MainLayout.vue'),
+    component: loadShell,
     children: [
       { path: '', redirect: '/dashboard' },
       { path: 'dashboard', name: 'dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { nav: 'dashboard' } },
+      { path: 'live', name: 'live', component: () => import('./pages/LiveWallPage.vue'), meta: { nav: 'live', anyOf: perms('live') } },
       { path: 'devices', name: 'devices', component: () => import('./pages/DevicesPage.vue'), meta: { nav: 'devices', anyOf: perms('devices') } },
       { path: 'devices/:id', name: 'device-detail', component: () => import('./pages/DeviceDetailPage.vue'), meta: { nav: 'devices', anyOf: perms('devices') } },
       { path: 'channels', name: 'channels', component: () => import('./pages/ChannelsPage.vue'), meta: { nav: 'channels', anyOf: perms('channels') } },
+      { path: 'playback', name: 'playback', component: () => import('./pages/PlaybackPage.vue'), meta: { nav: 'playback', anyOf: perms('playback') } },
       { path: 'orgs', name: 'orgs', component: () => import('./pages/OrgsPage.vue'), meta: { nav: 'orgs', anyOf: perms('orgs') } },
       { path: 'users', name: 'users', component: () => import('./pages/UsersPage.vue'), meta: { nav: 'users', anyOf: perms('users') } },
       { path: 'roles', name: 'roles', component: () => import('./pages/RolesPage.vue'), meta: { nav: 'roles', anyOf: perms('roles') } },

@@ -34,8 +34,10 @@ const en: Messages = {
   },
   nav: {
     dashboard: 'Overview',
+    live: 'Live view',
     devices: 'Devices',
     channels: 'Channels',
+    playback: 'Recordings',
     orgs: 'Organizations',
     users: 'Users',
     roles: 'Roles',

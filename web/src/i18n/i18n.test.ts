@@ -3,11 +3,12 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createI18n } from 'vue-i18n';
-import zhCN from './zh-CN';
-import en from './en';
+import { messages } from './index';
 import { API_KEY_SCOPES, CAPABILITY_KEYS, DEVICE_SOURCES, ORG_TYPES, SITE_CATEGORIES } from '../api/types';
 import { NAV_ITEMS } from '../utils/nav';
 import { PTZ_TYPES } from '../utils/channelForm';
+import { PLAN_MODES, RECORD_SOURCES, REC_STATES } from '../api/records';
+import { WEEKDAYS } from '../utils/recordPlan';
 
 type Tree = { [k: string]: string | Tree };
 
@@ -21,6 +22,7 @@ function flatten(obj: Tree, prefix = ''): Map<string, string> {
   return out;
 }
 
+const { 'zh-CN': zhCN, en } = messages;
 const zh = flatten(zhCN as Tree);
 const enFlat = flatten(en as Tree);
 const srcDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -97,13 +99,18 @@ describe('i18n messages', () => {
       ['apikeyScope', API_KEY_SCOPES],
       ['password.problem', ['length', 'classes', 'username']],
       ['dashboard', ['devices', 'channels']],
+      ['playback.recState', REC_STATES],
+      ['playback.modeOpt', PLAN_MODES],
+      ['playback.sourceOpt', RECORD_SOURCES],
+      ['playback.weekday', WEEKDAYS],
+      ['playback.problem', ['empty', 'noDays', 'badTime', 'order']],
     ];
     const missing = families.flatMap(([prefix, values]) => values.map((v) => `${prefix}.${v}`).filter((k) => !zh.has(k)));
     expect(missing).toEqual([]);
   });
 
   it('dynamic keys in the sources only use known families', () => {
-    const known = new Set(['nav', 'siteCategory', 'capability', 'deviceSource', 'orgType', 'org.idHint', 'ptzType', 'apikeyScope', 'password.problem', 'dashboard', 'permGroup']);
+    const known = new Set(['nav', 'siteCategory', 'capability', 'deviceSource', 'orgType', 'org.idHint', 'ptzType', 'apikeyScope', 'password.problem', 'dashboard', 'permGroup', 'playback.recState', 'playback.modeOpt', 'playback.sourceOpt', 'playback.weekday', 'playback.problem']);
     const unknown: string[] = [];
     for (const file of sourceFiles(srcDir)) {
       for (const m of readFileSync(file, 'utf8').matchAll(/\b(?:t|te)\(\s*`([\w.]+)\.\$\{/g)) {

@@ -4,6 +4,10 @@ import elZhCn from 'element-plus/es/locale/lang/zh-cn.mjs';
 import elEn from 'element-plus/es/locale/lang/en.mjs';
 import zhCN from './zh-CN';
 import en from './en';
+import playbackZhCN from './playback.zh-CN';
+import playbackEn from './playback.en';
+import liveZhCN from './live.zh-CN';
+import liveEn from './live.en';
 
 export type AppLocale = 'zh-CN' | 'en';
 export const LOCALES: AppLocale[] = ['zh-CN', 'en'];
@@ -19,11 +23,14 @@ export function storedLocale(): AppLocale {
   return 'zh-CN';
 }
 
+/** Every message: the core files with the per-page files spread in (i18n.test.ts checks these). */
+export const messages = { 'zh-CN': { ...zhCN, ...playbackZhCN, ...liveZhCN }, en: { ...en, ...playbackEn, ...liveEn } };
+
 export const i18n = createI18n({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'zh-CN',
-  messages: { 'zh-CN': zhCN, en },
+  messages,
   missingWarn: false,
   fallbackWarn: false,
 });

@@ -32,8 +32,10 @@ const zhCN = {
   },
   nav: {
     dashboard: '概览',
+    live: '实时预览',
     devices: '设备档案',
     channels: '通道',
+    playback: '录像回放',
     orgs: '组织机构',
     users: '用户',
     roles: '角色',

@@ -8,19 +8,24 @@ describe('permission-based menu', () => {
     expect(keys([])).toEqual(['dashboard']);
   });
 
-  it('an operator with live.view and device.view sees devices, channels and orgs only', () => {
-    expect(keys(['live.view', 'device.view'])).toEqual(['dashboard', 'devices', 'channels', 'orgs']);
+  it('an operator with live.view and device.view sees the live wall, devices, channels and orgs only', () => {
+    expect(keys(['live.view', 'device.view'])).toEqual(['dashboard', 'live', 'devices', 'channels', 'orgs']);
   });
 
   it('live.view alone gives channels but not the device archive', () => {
     const k = keys(['live.view']);
     expect(k).toContain('channels');
     expect(k).not.toContain('devices');
+    expect(k).toContain('live');
   });
 
   it('admin permissions show every entry', () => {
-    const all = ['device.view', 'device.manage', 'org.manage', 'live.view', 'user.manage', 'role.manage', 'log.view', 'apikey.manage', 'system.config'];
+    const all = ['device.view', 'device.manage', 'org.manage', 'live.view', 'playback.view', 'user.manage', 'role.manage', 'log.view', 'apikey.manage', 'system.config'];
     expect(keys(all)).toEqual(NAV_ITEMS.map((i) => i.key));
+  });
+
+  it('playback.view alone gives the recordings page and channels', () => {
+    expect(keys(['playback.view'])).toEqual(['dashboard', 'channels', 'playback']);
   });
 
   it('each management page needs its own permission', () => {

@@ -10,8 +10,10 @@ export interface NavItem {
 
 export const NAV_ITEMS: NavItem[] = [
   { key: 'dashboard', path: '/dashboard', icon: 'Odometer', anyOf: [] },
+  { key: 'live', path: '/live', icon: 'Monitor', anyOf: ['live.view'] },
   { key: 'devices', path: '/devices', icon: 'VideoCamera', anyOf: ['device.view', 'device.manage'] },
   { key: 'channels', path: '/channels', icon: 'Film', anyOf: ['device.view', 'device.manage', 'live.view', 'playback.view'] },
+  { key: 'playback', path: '/playback', icon: 'VideoPlay', anyOf: ['playback.view'] },
   { key: 'orgs', path: '/orgs', icon: 'OfficeBuilding', anyOf: ['org.manage', 'device.view', 'device.manage'] },
   { key: 'users', path: '/users', icon: 'User', anyOf: ['user.manage'] },
   { key: 'roles', path: '/roles', icon: 'Lock', anyOf: ['role.manage'] },
