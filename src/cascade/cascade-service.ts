@@ -12,6 +12,7 @@ import {
   buildDeviceInfoResponse,
   buildDeviceStatusResponse,
   buildKeepalive,
+  buildMobilePositionNotify,
   buildRecordInfoResponses,
   buildResultResponse,
   decodeManscdp,
@@ -331,6 +332,13 @@ export class CascadeService {
         const cs = [...(await this.shared(l.upper.id)).byChannel.values()].filter((c) => c.deviceId === e.deviceId);
         if (cs.length) this.subs.catalog(l.upper.id, on ? 'ON' : 'OFF', cs.map((c) => ({ deviceId: c.upperId, status: on ? 'ON' : 'OFF' })), l.upper);
       }
+    } else if (e.type === 'channel.position') {
+      const p = e.data as { id?: string; longitude?: number; latitude?: number };
+      if (!p.id || typeof p.longitude !== 'number' || typeof p.latitude !== 'number') return;
+      await this.forEachSharing(p.id, (u, c, l) => {
+        // only uppers that subscribed to MobilePosition get it (GB/T 28181-2016 §9.11.2)
+        this.subs.notifyRaw(u.id, 'mobileposition', buildMobilePositionNotify(l.nextSn(), c.upperId, { time: formatLocalIso(new Date(e.at), this.d.settings.tz).slice(0, 19), longitude: p.longitude!, latitude: p.latitude! }, { charset: u.charset }));
+      });
     } else if (e.type === 'alarm' && !data.platform) {
       const id = e.channel?.id ?? data.channelId ?? undefined;
       if (!id) return;

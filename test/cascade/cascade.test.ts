@@ -152,6 +152,16 @@ describe('cascade to an upper platform (a second sharpeye)', { skip: !HAVE_FFMPE
     assert.ok(logs.some((l) => l.action === 'cascade.control' && l.username === 'upper:市局视频云' && l.targetId === shared));
   });
 
+  test('an alarm on the shared channel reaches the upper under its ID (NOTIFY on its Alarm subscription)', async () => {
+    const devId = (await call(lower, 'GET', `/channels/${shared}`)).body.deviceId as string;
+    await sim.raiseAlarm(devId, shared, { alarmDescription: 'cascade alarm test' } as never);
+    const hit = await until('the alarm at the upper', async () => {
+      const r = await call(upper, 'GET', '/logs/alarm?pageSize=50');
+      return (r.body.items as Array<{ channelId: string | null; description: string | null }>).find((a) => a.channelId === CUSTOM_ID);
+    }, 10_000);
+    assert.ok(hit);
+  });
+
   test('a wrong password gives a clear status and backs off (no tight loop)', async () => {
     const bad = await call(lower, 'POST', '/upper-platforms', { name: 'wrong', serverId: UPPER_ID, domain: UPPER_DOMAIN, host: '127.0.0.1', port: upperSipPort, localId: '35020000002000000002', password: 'nope', keepaliveInterval: 5 });
     assert.equal(bad.status, 201);

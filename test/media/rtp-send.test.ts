@@ -208,10 +208,22 @@ describe('PS over RTP to an upper platform (cascade send)', { skip: !HAVE_FFMPEG
    */
   async function roundTrip(t: { diagnostic(m: string): void }, transport: SendTransport, codec: 'h264' | 'h265', audio?: 'aac' | 'g711a', bframes = 0) {
     const clip = videoClip(codec, { seconds: 4, bframes });
-    const audioFrames = audio === 'aac' ? aacClip(4).frames : audio === 'g711a' ? alawClip(4).frames : [];
+    const ac = audio === 'aac' ? aacClip(4) : audio === 'g711a' ? alawClip(4) : undefined;
+    // frames carry their format as an ingest's demuxer gives them
+    const audioFrames: Frame[] = ac ? ac.frames.map((f) => ({ ...f, params: ac.params })) : [];
     const pushed = interleave<Frame>(clip.frames, audioFrames);
     const { key, channelId } = newKey();
     const stream = node.openPublished({ key, channelId, kind: 'live', variant: 'main' });
+    const upperRef: { u?: Upper } = {};
+    try {
+      await sendAndCheck(t, transport, codec, audio, key, stream, clip, pushed, upperRef);
+    } finally {
+      upperRef.u?.close();
+      await node.closeStream(key, 'test done'); // ends a send a failed check left behind
+    }
+  }
+
+  async function sendAndCheck(t: { diagnostic(m: string): void }, transport: SendTransport, codec: 'h264' | 'h265', audio: 'aac' | 'g711a' | undefined, key: string, stream: Stream, clip: ReturnType<typeof videoClip>, pushed: Frame[], upperRef: { u?: Upper }) {
     const videoIdx = (n: number) => pushed.findIndex((f) => f.track === 'video' && clip.frames.indexOf(f as never) === n);
     const a = videoIdx(30); // GOP cache then holds frames 25..29 (+ audio)
     const b = videoIdx(40);
@@ -221,6 +233,7 @@ describe('PS over RTP to an upper platform (cascade send)', { skip: !HAVE_FFMPEG
     let server: Awaited<ReturnType<typeof tcpServerUpper>> | undefined;
     if (transport === 'udp') upper = await udpUpper();
     if (transport === 'tcp-active') upper = server = await tcpServerUpper();
+    upperRef.u = upper;
     const opened = await node.openSend({ key, transport, host: transport === 'tcp-passive' ? undefined : '127.0.0.1', port: upper?.port, ssrc, owner: '34020000002000000001' });
     assert.ok(opened.localPort >= RANGE.min && opened.localPort <= RANGE.max, `port ${opened.localPort} from the pool`);
     assert.equal(available(), POOL - 1, 'one pool port in use');
@@ -228,7 +241,7 @@ describe('PS over RTP to an upper platform (cascade send)', { skip: !HAVE_FFMPEG
     await pushPaced(stream, pushed.slice(a, b)); // held until live
     assert.equal(upper?.packets.length ?? 0, 0, 'nothing is sent before startSend');
     await node.startSend(opened.id);
-    if (transport === 'tcp-passive') upper = await tcpClientUpper(opened.localPort);
+    if (transport === 'tcp-passive') upperRef.u = upper = await tcpClientUpper(opened.localPort);
     await until('sending', async () => (await node.sends()).find((s) => s.id === opened.id)?.state === 'sending');
     await pushPaced(stream, pushed.slice(b));
     const want = expectedFrom(pushed, b);
@@ -279,8 +292,6 @@ describe('PS over RTP to an upper platform (cascade send)', { skip: !HAVE_FFMPEG
     assert.equal(available(), POOL, 'port back in the pool');
     assert.equal(stream.readerCount, 0);
     assert.deepEqual(await node.sends(), []);
-    upper!.close();
-    await node.closeStream(key, 'test done');
   }
 
   test('UDP: H.264, from the GOP cache on, every frame', (t) => roundTrip(t, 'udp', 'h264'));
@@ -297,9 +308,13 @@ describe('PS over RTP to an upper platform (cascade send)', { skip: !HAVE_FFMPEG
     const s1 = await node.openSend({ key, transport: 'udp', host: '127.0.0.1', port: up1.port, ssrc: 1 });
     const s2 = await node.openSend({ key, transport: 'tcp-passive', ssrc: 2 });
     await node.startSend(s1.id);
-    await node.startSend(s2.id);
+    // this upper connects before its ACK: nothing flows until startSend
     const up2 = await tcpClientUpper(s2.localPort);
-    await until('both sending', async () => (await node.sends()).filter((s) => s.state === 'sending').length === 2);
+    await sleep(100);
+    assert.equal(up2.packets.length, 0, 'nothing sent before startSend');
+    assert.ok(up1.packets.length > 0, 'the started send runs');
+    await node.startSend(s2.id);
+    await until('both sending', async () => (await node.sends()).filter((s) => s.state === 'sending' && (s.id === s1.id || s.id === s2.id)).length === 2);
     assert.equal(stream.readerCount, 2);
     assert.equal(available(), POOL - 2);
     await pushPaced(stream, clip.frames.slice(10, 20));
@@ -404,7 +419,7 @@ describe('PS over RTP to an upper platform (cascade send)', { skip: !HAVE_FFMPEG
   });
 });
 
-describe('cascade send backpressure', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe missing (apt-get install ffmpeg)' }, () => {
+describe('RtpSends (the node\'s send table)', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe missing (apt-get install ffmpeg)' }, () => {
   test('an upper that stops reading TCP is skipped to keyframes, then dropped as slow (send.ended slow), port back', async () => {
     const hub = new Hub({ lingerMs: 60_000, stallMs: 60_000 });
     const ports = new PortPool(46520, 46529);
@@ -433,6 +448,23 @@ describe('cascade send backpressure', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe mi
     sock.destroy();
     assert.equal(gone[0]?.reason, 'slow', `ended after ${loops} clip loops`);
     assert.ok(maxDropped > 0, 'frames were skipped before the upper was dropped');
+    assert.equal(ports.available, 5);
+    assert.equal(stream.readerCount, 0);
+    hub.close();
+  });
+
+  test('openSend never followed by startSend (no ACK) ends after startTimeoutMs, port back', async () => {
+    const hub = new Hub({ lingerMs: 60_000, stallMs: 60_000 });
+    const ports = new PortPool(46530, 46539);
+    const sends = new RtpSends({ hub, ports, bindHost: '127.0.0.1', log: silent, startTimeoutMs: 200 });
+    const gone: SendEnded[] = [];
+    sends.on('ended', (e) => gone.push(e));
+    const stream = hub.open({ key: 'live/noack/main', channelId: 'noack', kind: 'live', variant: 'main' });
+    await sends.open({ key: stream.key, transport: 'tcp-passive', ssrc: 11 });
+    await sends.open({ key: stream.key, transport: 'udp', host: '127.0.0.1', port: 9, ssrc: 12 });
+    assert.equal(ports.available, 3);
+    await until('ended', () => gone.length === 2, 3000);
+    assert.deepEqual(gone.map((e) => e.reason), ['not-started', 'not-started']);
     assert.equal(ports.available, 5);
     assert.equal(stream.readerCount, 0);
     hub.close();

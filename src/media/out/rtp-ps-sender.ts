@@ -19,6 +19,8 @@ export interface RtpPsSenderOptions {
    */
   stuckMs?: number;
   now?: () => number;
+  /** a frame that could not be muxed (e.g. AAC without its config): dropped, never thrown into the hub */
+  onError?: (e: Error, frame: Frame) => void;
 }
 
 /** What the sender holds while the upper has not connected yet: the hub's own GOP-cache bounds. */
@@ -49,6 +51,8 @@ export class RtpPsSender implements StreamSink {
   frames = 0;
   packets = 0;
   bytes = 0;
+  /** frames dropped because they could not be muxed */
+  errors = 0;
   /** bytes the leg had passed on to the kernel at the last look, and when that last grew */
   private drained = 0;
   private movedAt = 0;
@@ -68,16 +72,14 @@ export class RtpPsSender implements StreamSink {
     return this.rtp.payloadType;
   }
 
-  get sending(): boolean {
-    return this.leg !== undefined;
-  }
-
   start(params: TrackParams): void {
     this.params = params;
     // new codec parameters: the next keyframe carries a new PSM version (the hub restarts us at a keyframe)
     if (this.muxer) this.muxer.setParams(params);
     else this.muxer = new PsMuxer(params);
     this.needKey = true;
+    this.held = []; // frames of the old parameters: the hub restarts us at the next keyframe
+    this.heldBytes = 0;
   }
 
   write(frame: Frame): void {
@@ -137,7 +139,14 @@ export class RtpPsSender implements StreamSink {
     this.needKey = false;
     if (!leg.ready) return;
     this.muxer ??= new PsMuxer(this.params);
-    const ps = this.muxer.mux(f);
+    let ps: Buffer;
+    try {
+      ps = this.muxer.mux(f);
+    } catch (e) {
+      this.errors++;
+      this.o.onError?.(e as Error, f);
+      return;
+    }
     const packets = packetizePs(ps, { ssrc: this.rtp.ssrc, payloadType: this.rtp.payloadType, seq: this.rtp.seq, timestamp: rtpTime(f.dts), mtu: this.mtu, rfc4571: leg.framed });
     leg.send(packets);
     let bytes = 0;

@@ -82,6 +82,9 @@ export class RtpSends extends EventEmitter<{ ended: [SendEnded] }> {
       ssrc: req.ssrc,
       payloadType: req.payloadType,
       stuckMs: this.o.stuckMs,
+      onError: (e, f) => {
+        if (sender.errors === 1) this.o.log.warn({ send: s?.id, key: req.key, codec: f.codec, err: e.message }, 'frame cannot be sent as PS (dropped; further ones not logged)');
+      },
       onClose: (why) => {
         if (s) this.end(s, HUB_REASON[why] ?? 'stream-ended');
       },
