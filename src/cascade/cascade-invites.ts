@@ -7,7 +7,7 @@ import type { LiveService } from '../live/live-service.js';
 import { parseMansrtsp } from '../lib/mansrtsp/index.js';
 import { buildMediaStatusNotify } from '../lib/manscdp/index.js';
 import { answerSetup, buildGbAnswerSdp, parseGbOffer, parseGbSsrc } from '../lib/sdp/index.js';
-import { parseNameAddr, SipHeaders, tagOf, userOf } from '../lib/sip/index.js';
+import { SipHeaders, tagOf, uriOf, userOf } from '../lib/sip/index.js';
 import type { MediaNode } from '../media/node.js';
 import type { IncomingRequest, SipEndpoint } from '../sip/endpoint.js';
 import type { Peer } from '../sip/transport.js';
@@ -186,7 +186,7 @@ export class CascadeInvites {
       peer: r.peer,
       remoteTag: tagOf(msg.headers.get('from') ?? '') ?? '',
       localTag: tagOf(r.sent?.headers.get('to') ?? '') ?? '',
-      remoteTarget: contactUri(msg.headers.get('contact')) ?? `sip:${upper.serverId}@${r.peer.address}:${r.peer.port}`,
+      remoteTarget: uriOf(msg.headers.get('contact')) ?? `sip:${upper.serverId}@${r.peer.address}:${r.peer.port}`,
       cseq: 1,
       startMs,
       endMs,
@@ -287,13 +287,4 @@ function nearestSpeed(k: number): number {
 }
 function clampSpeed(k: number): number {
   return nearestSpeed(Math.max(0.125, Math.min(16, k || 1)));
-}
-
-function contactUri(v: string | undefined): string | undefined {
-  if (!v) return undefined;
-  try {
-    return parseNameAddr(v).rawUri;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import { buildCatalogNotify, type CatalogEvent, type CatalogItemInput, type ManscdpMessage } from '../lib/manscdp/index.js';
-import { parseNameAddr, SipHeaders, tagOf } from '../lib/sip/index.js';
+import { SipHeaders, tagOf, uriOf } from '../lib/sip/index.js';
 import type { IncomingRequest, SipEndpoint } from '../sip/endpoint.js';
 import type { Peer } from '../sip/transport.js';
 import type { UpperPlatform } from '../store/repos/upper-platforms.js';
@@ -66,7 +66,7 @@ export class UpperSubscriptions {
       localTag: tagOf(sent?.headers.get('to') ?? '') ?? '',
       localUri: `sip:${u.localId}@${u.localId.slice(0, 10)}`,
       remoteUri: `sip:${u.serverId}@${u.domain}`,
-      target: contactUri(contact) ?? `sip:${u.serverId}@${r.peer.address}:${r.peer.port}`,
+      target: uriOf(contact) ?? `sip:${u.serverId}@${r.peer.address}:${r.peer.port}`,
       peer: r.peer,
       event: h.get('event') ?? (kind === 'catalog' ? 'Catalog' : kind === 'alarm' ? 'presence' : 'presence'),
       sn: m?.sn ?? 1,
@@ -139,14 +139,5 @@ export class UpperSubscriptions {
       },
       (err: Error) => this.d.log.debug({ upper: s.upperId, err: err.message }, 'NOTIFY to upper platform unanswered'),
     );
-  }
-}
-
-function contactUri(v: string | undefined): string | undefined {
-  if (!v) return undefined;
-  try {
-    return parseNameAddr(v).rawUri;
-  } catch {
-    return undefined;
   }
 }

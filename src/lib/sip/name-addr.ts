@@ -51,3 +51,13 @@ export function tagOf(v: string | undefined): string | undefined {
     return undefined;
   }
 }
+
+/** The URI of a Contact (or From/To) value, e.g. the remote target of a dialog (RFC 3261 §12.1.1); undefined when unreadable. */
+export function uriOf(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  try {
+    return parseNameAddr(v).rawUri;
+  } catch {
+    return undefined;
+  }
+}
