@@ -6,6 +6,8 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v sipp >/dev/null || need+=(sip-tester)
+# a CJK font for download/snapshot watermarks (ffmpeg drawtext; user names are often Chinese)
+fc-list ':lang=zh' file 2>/dev/null | grep -q . || need+=(fonts-noto-cjk fontconfig)
 # GStreamer's RTSP server: the independent RTSP peer the pull tests read from (Debian's python3 with gi bindings)
 /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer','1.0'); from gi.repository import GstRtspServer" 2>/dev/null ||
   need+=(python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)

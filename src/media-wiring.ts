@@ -39,6 +39,7 @@ export async function createMedia(o: { config: Readonly<Config>; store: Store; g
     recordDirs: config.recordDirs,
     recordMinFreeBytes: config.recordMinFreeMb * 2 ** 20,
     downloadDir: path.join(config.dataDir, 'downloads'),
+    s3: config.s3 ? { endpoint: config.s3.endpoint, bucket: config.s3.bucket, region: config.s3.region, accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey, forcePathStyle: config.s3.forcePathStyle } : undefined,
   });
   const tokens = new MediaTokens(o.secret);
   const revocations = new Revocations(config.mediaTokenTtl * 1000);

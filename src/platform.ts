@@ -22,6 +22,11 @@ import { OnvifService } from './onvif/onvif-service.js';
 import { createRecording, type RecordWiringOptions } from './record-wiring.js';
 import { CascadeService } from './cascade/cascade-service.js';
 import { CascadeInvites } from './cascade/cascade-invites.js';
+import { ImagesService } from './images/images-service.js';
+import { PatrolService, type PatrolSettings } from './patrol/patrol-service.js';
+import { PatrolCatalog } from './patrol/patrol-catalog.js';
+import { AlarmFeed } from './alarms/alarm-feed.js';
+import { TrackRecorder } from './map/track-recorder.js';
 
 /** Builds every control-side component from a config: used by main.ts and by tests (no sockets opened here). */
 export async function createPlatform(
@@ -30,6 +35,7 @@ export async function createPlatform(
   clock: Clock = systemClock,
   gbOverrides: Partial<GbSettings> = {},
   recordOpts: RecordWiringOptions = {},
+  patrolSettings: Partial<PatrolSettings> = {},
 ): Promise<ApiDeps & { sipPort: number; close(): Promise<void> }> {
   mkdirSync(config.dataDir, { recursive: true });
   const database = openDatabase(config.databaseUrl);
@@ -66,6 +72,17 @@ export async function createPlatform(
   cascade.invites = new CascadeInvites({ store, media: media.node, live: media.live, endpoint, clock, log: cascadeLog, mediaIp: config.mediaIp });
   gb.intercept = (r) => cascade.intercept(r);
   await cascade.start();
+  // Electronic patrol (R4), real-time alarms and map tracks (issue 10): server-side, running with no browser open.
+  const patrolEngine = new PatrolService({ store, access, bus, clock, log: log.child({ component: 'patrol' }), tz: config.tz, live: media.live, settings: patrolSettings });
+  await patrolEngine.start();
+  const patrol = { engine: patrolEngine, catalog: new PatrolCatalog({ store, clock, bus, engine: patrolEngine }) };
+  const alarms = new AlarmFeed({ store, bus, clock, log: log.child({ component: 'alarms' }) });
+  await alarms.start();
+  const tracks = new TrackRecorder({ store, bus, clock, log: log.child({ component: 'map' }) });
+  tracks.start();
+  // Face and vehicle images (issue 12): served seed interfaces, capture store, retention, forwarding to the bureau.
+  const images = new ImagesService({ store, secrets, clock, log: log.child({ component: 'images' }), dataDir: config.dataDir, tz: config.tz, user: config.imageUser, password: config.imagePassword, retentionDays: config.imageRetentionDays, maxBytes: config.imageMaxBytes });
+  await images.start();
   // Event-loop delay, reported by /api/v1/gb/status (storm rule: never blocked > 200 ms).
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -84,6 +101,9 @@ export async function createPlatform(
     media: media.node,
     recording,
     cascade,
+    images,
+    patrol,
+    alarms,
     mediaFiles: media.node,
     mediaHttp: media.http,
     rtspPort: media.rtsp.port,
@@ -95,12 +115,24 @@ export async function createPlatform(
     startedAt: Date.now(),
     async close() {
       loop.disable();
-      await cascade.stop();
-      await recording.close();
-      await media.close();
-      await gb.stop();
-      endpoint.close();
-      await sockets.close();
+      // every part is stopped even when one fails, and the database is closed last whatever happened
+      const step = async (name: string, fn: () => unknown) => {
+        try {
+          await fn();
+        } catch (err) {
+          log.error({ err, part: name }, 'error while stopping');
+        }
+      };
+      await step('images', () => images.stop());
+      await step('tracks', () => tracks.stop());
+      await step('alarms', () => alarms.stop());
+      await step('patrolEngine', () => patrolEngine.stop());
+      await step('cascade', () => cascade.stop());
+      await step('recording', () => recording.close());
+      await step('media', () => media.close());
+      await step('gb', () => gb.stop());
+      await step('endpoint', () => endpoint.close());
+      await step('sockets', () => sockets.close());
       await database.close();
     },
   };

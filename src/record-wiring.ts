@@ -15,6 +15,8 @@ import { DownloadJobs } from './record/downloads.js';
 import { DeviceDownloads, DEFAULT_DEVICE_DOWNLOAD_SETTINGS, type DeviceDownloadSettings } from './record/device-downloads.js';
 import { DeviceRecords, type DeviceRecordSettings } from './record/device-records.js';
 import { DeviceRetentionCheck, type RetentionSettings } from './record/device-retention.js';
+import { DEFAULT_UPLOADER_SETTINGS, SegmentUploader, type UploaderSettings } from './record/segment-uploader.js';
+import { Watermarks } from './record/watermark.js';
 import type { Store } from './store/index.js';
 
 export interface RecordWiringOptions {
@@ -27,6 +29,8 @@ export interface RecordWiringOptions {
   deviceRecords?: Partial<DeviceRecordSettings>;
   deviceDownloads?: Partial<DeviceDownloadSettings>;
   deviceCheck?: Partial<RetentionSettings>;
+  /** S3 upload queue (issue 8): poll interval, back-off (tests shorten them) */
+  uploader?: Partial<UploaderSettings>;
 }
 
 /**
@@ -83,10 +87,16 @@ export async function createRecording(o: { config: Readonly<Config>; store: Stor
         settings: { tz: config.tz, requiredDays: 30, lookbackDays: 31, concurrency: config.deviceCheckConcurrency, at: config.deviceCheckAt, graceMs: 3600_000, ...o.opts?.deviceCheck },
       })
     : undefined;
+  // S3 storage (issue 8): closed segments are uploaded by the node holding them; on when SHARPEYE_S3_BUCKET is set
+  const uploader = config.s3
+    ? new SegmentUploader({ store, media, log: o.log.child({ component: 'record-upload' }), settings: { ...DEFAULT_UPLOADER_SETTINGS, keepLocalMs: config.s3.keepLocalHours * 3600_000, ...o.opts?.uploader } })
+    : undefined;
+  const watermarks = new Watermarks({ store, clock, tz: config.tz });
   service.start();
   space.start();
   verifier.start();
   deviceCheck?.start();
+  await uploader?.start();
   return {
     index,
     service,
@@ -97,11 +107,14 @@ export async function createRecording(o: { config: Readonly<Config>; store: Stor
     devices,
     deviceDownloads,
     deviceCheck,
+    uploader,
+    watermarks,
     async close() {
+      await uploader?.stop();
       deviceCheck?.stop();
       await deviceDownloads.close();
-      verifier.stop();
-      space.stop();
+      await verifier.stop();
+      await space.stop();
       await playback.closeAll();
       await service.stop();
       await index.settled();

@@ -9,6 +9,7 @@ import { AppError } from '../core/errors.js';
 import type { ApiDeps } from './context.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { registerRoutes } from './routes/index.js';
+import { seedImageRoutes } from './routes/seed-images.js';
 import { validatorCompiler } from './validation.js';
 
 export const API_PREFIX = '/api/v1';
@@ -67,6 +68,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   await app.register(async (api) => registerRoutes(api, deps), { prefix: API_PREFIX });
+  await app.register(async (seed) => seedImageRoutes(seed, deps)); // /redis/rest/{face,car}/*.json (seed appendices 1/2)
   if (deps.mediaHttp) await app.register(async (m) => deps.mediaHttp!(m));
 
   // The console: static files with a fallback to index.html for client-side routes.

@@ -14,6 +14,10 @@ import type { OnvifService } from '../onvif/onvif-service.js';
 import type { Recording } from '../record-wiring.js';
 import type { CascadeService } from '../cascade/cascade-service.js';
 import type { LocalMediaNode } from '../media/local-node.js';
+import type { ImagesService } from '../images/images-service.js';
+import type { PatrolCatalog } from '../patrol/patrol-catalog.js';
+import type { PatrolService } from '../patrol/patrol-service.js';
+import type { AlarmFeed } from '../alarms/alarm-feed.js';
 
 /** What the API layer needs; built in main.ts (or a test) and passed to `buildApp`. */
 export interface ApiDeps {
@@ -48,6 +52,12 @@ export interface ApiDeps {
   rtmpPort?: number;
   /** the RTSP output's actual port (SHARPEYE_RTSP_PORT, or the one the OS chose for 0) */
   rtspPort?: number;
+  /** electronic patrol: the server-side scheduler and the task/plan catalogue (issue 10) */
+  patrol?: { engine: PatrolService; catalog: PatrolCatalog };
+  /** real-time alarm feed and acknowledgement (issue 10) */
+  alarms?: AlarmFeed;
+  /** face/vehicle image interfaces, capture store and forwarding to the bureau (issue 12) */
+  images?: ImagesService;
   /** event-loop delay histogram (ns) */
   loop?: import('node:perf_hooks').IntervalHistogram;
 }

@@ -7,6 +7,21 @@ import { isValidTimeZone } from '../core/time.js';
 
 export type Role = 'all' | 'control' | 'media';
 
+/** S3-compatible storage for platform recordings (issue 8); absent when SHARPEYE_S3_BUCKET is unset. */
+export interface S3Config {
+  /** http(s)://host[:port] of an S3-compatible server; undefined = AWS S3 of the region */
+  endpoint: string | undefined;
+  bucket: string;
+  region: string;
+  /** both or neither; neither = the AWS SDK's own credential chain (AWS_ACCESS_KEY_ID, instance roles, …) */
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  /** `http://host/bucket/key` instead of `http://bucket.host/key` (MinIO, Ceph RGW and most self-hosted servers) */
+  forcePathStyle: boolean;
+  /** hours a closed segment also stays on local disk after its upload (0 = removed once uploaded) */
+  keepLocalHours: number;
+}
+
 export interface Config {
   dataDir: string;
   databaseUrl: string;
@@ -57,6 +72,15 @@ export interface Config {
   deviceCheckAt: string | null;
   /** devices asked at once by the 30-day check */
   deviceCheckConcurrency: number;
+  /** digest user and password of the served face/vehicle image interfaces (seed appendices 1/2: lpt/lpt123) */
+  imageUser: string;
+  imagePassword: string;
+  /** face captures and vehicle passes are kept this many days (issue 12) */
+  imageRetentionDays: number;
+  /** largest single image accepted by saveImageData, bytes (decoded) */
+  imageMaxBytes: number;
+  /** S3-compatible storage of platform recordings; null = local disks only (issue 8) */
+  s3: Readonly<S3Config> | null;
 }
 
 /** Every variable CONTRACT.md names, plus a few of our own. Values come from the file first, then the environment. */
@@ -95,6 +119,17 @@ const KEYS = [
   'SHARPEYE_RECORD_OVERWRITE',
   'SHARPEYE_DEVICE_CHECK_AT',
   'SHARPEYE_DEVICE_CHECK_CONCURRENCY',
+  'SHARPEYE_IMAGE_USER',
+  'SHARPEYE_IMAGE_PASSWORD',
+  'SHARPEYE_IMAGE_RETENTION_DAYS',
+  'SHARPEYE_IMAGE_MAX_MB',
+  'SHARPEYE_S3_ENDPOINT',
+  'SHARPEYE_S3_BUCKET',
+  'SHARPEYE_S3_REGION',
+  'SHARPEYE_S3_ACCESS_KEY',
+  'SHARPEYE_S3_SECRET_KEY',
+  'SHARPEYE_S3_FORCE_PATH_STYLE',
+  'SHARPEYE_S3_KEEP_LOCAL_HOURS',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -200,6 +235,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const checkAt = get('SHARPEYE_DEVICE_CHECK_AT') ?? '03:00';
   if (!/^off$/i.test(checkAt) && !/^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(checkAt)) bad('SHARPEYE_DEVICE_CHECK_AT', `expected HH:MM (local time) or off, got "${checkAt}"`);
 
+  const s3 = s3Config(get);
+
   const cfg: Config = {
     dataDir,
     databaseUrl,
@@ -239,8 +276,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     recordOverwrite: bool('SHARPEYE_RECORD_OVERWRITE', get('SHARPEYE_RECORD_OVERWRITE') ?? 'true'),
     deviceCheckAt: /^off$/i.test(checkAt) ? null : checkAt,
     deviceCheckConcurrency: Math.floor(seconds('SHARPEYE_DEVICE_CHECK_CONCURRENCY', 8, 1, 256)),
+    imageUser: get('SHARPEYE_IMAGE_USER') ?? 'lpt',
+    imagePassword: get('SHARPEYE_IMAGE_PASSWORD') ?? 'lpt123',
+    imageRetentionDays: Math.floor(seconds('SHARPEYE_IMAGE_RETENTION_DAYS', 30, 1, 3650)),
+    imageMaxBytes: Math.floor(seconds('SHARPEYE_IMAGE_MAX_MB', 10, 0.01, 100) * 2 ** 20),
+    s3: s3 ? Object.freeze(s3) : null,
   };
   return Object.freeze({ ...cfg, rtpPortRange: Object.freeze(cfg.rtpPortRange), recordDirs: Object.freeze([...cfg.recordDirs]) as string[] });
+}
+
+/** SHARPEYE_S3_*: on when a bucket is named; the other keys are checked only then. */
+function s3Config(get: (k: Key) => string | undefined): S3Config | null {
+  const bucket = get('SHARPEYE_S3_BUCKET');
+  if (bucket === undefined) {
+    for (const k of KEYS) if (k.startsWith('SHARPEYE_S3_') && get(k) !== undefined) bad(k, 'SHARPEYE_S3_BUCKET must be set too (S3 storage is on only with a bucket)');
+    return null;
+  }
+  // S3 bucket naming rules (lower case, digits, dots, hyphens; 3–63)
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) bad('SHARPEYE_S3_BUCKET', `expected an S3 bucket name (3–63 of a-z 0-9 . -), got "${bucket}"`);
+  const endpoint = get('SHARPEYE_S3_ENDPOINT');
+  if (endpoint !== undefined) {
+    let u: URL | undefined;
+    try {
+      u = new URL(endpoint);
+    } catch {
+      u = undefined;
+    }
+    if (!u || !/^https?:$/.test(u.protocol) || (u.pathname !== '/' && u.pathname !== '')) bad('SHARPEYE_S3_ENDPOINT', `expected http(s)://host[:port], got "${endpoint}"`);
+  }
+  const region = get('SHARPEYE_S3_REGION') ?? 'us-east-1';
+  if (!/^[a-z0-9-]{2,40}$/.test(region)) bad('SHARPEYE_S3_REGION', `expected a region name such as us-east-1, got "${region}"`);
+  const accessKeyId = get('SHARPEYE_S3_ACCESS_KEY');
+  const secretAccessKey = get('SHARPEYE_S3_SECRET_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) bad(accessKeyId === undefined ? 'SHARPEYE_S3_ACCESS_KEY' : 'SHARPEYE_S3_SECRET_KEY', 'SHARPEYE_S3_ACCESS_KEY and SHARPEYE_S3_SECRET_KEY go together');
+  const fps = get('SHARPEYE_S3_FORCE_PATH_STYLE');
+  const keep = get('SHARPEYE_S3_KEEP_LOCAL_HOURS') ?? '24';
+  if (!/^\d+(\.\d+)?$/.test(keep) || Number(keep) > 24 * 3650) bad('SHARPEYE_S3_KEEP_LOCAL_HOURS', `expected hours between 0 and ${24 * 3650}, got "${keep}"`);
+  return {
+    endpoint: endpoint?.replace(/\/$/, ''),
+    bucket,
+    region,
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: fps === undefined ? endpoint !== undefined : bool('SHARPEYE_S3_FORCE_PATH_STYLE', fps),
+    keepLocalHours: Number(keep),
+  };
 }
 
 /** SHARPEYE_* variables we do not know: most likely typos; reported as a warning at start. */

@@ -52,6 +52,14 @@ export const ErrorCatalogue = {
   // device recordings over GB/T 28181 (issue 8)
   DOWNLOAD_NOT_READY: { status: 409, message: 'The download has not finished' },
   DOWNLOAD_FAILED: { status: 502, message: 'The device download failed' },
+  OBJECT_STORE_UNAVAILABLE: { status: 502, message: 'The S3 object store cannot be reached' },
+  RECORD_DAMAGED: { status: 409, message: 'The recording file is damaged' },
+  // electronic patrol and alarms (issue 10)
+  PATROL_PLAN_OVERLAP: { status: 409, message: 'Another plan on the same wall has an overlapping time window' },
+  PATROL_IN_USE: { status: 409, message: 'The patrol task is used by a plan' },
+  ALARM_ALREADY_ACKED: { status: 409, message: 'The alarm has already been acknowledged' },
+  // face/vehicle images (issue 12); the seed interfaces themselves answer EC000–EC006 in the seed's format
+  IMAGE_MISSING: { status: 404, message: 'The image file is no longer on the storage' },
   // configuration
   CONFIG_INVALID: { status: 500, message: 'Configuration invalid' },
   // server side

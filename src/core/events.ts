@@ -8,6 +8,13 @@ export interface PlatformEvent {
   channel?: { id: string; orgId: string | null };
   deviceId?: string;
   data: unknown;
+  /** Function permission a user needs to receive the event (e.g. `alarm.handle`). */
+  permission?: string;
+  /**
+   * Per-user shaping of `data`: given the user's channel visibility, what that user may see (a patrol page pushed
+   * without the channels outside their scope). Without it every receiver gets `data`.
+   */
+  view?: (visible: (ch: { id: string; orgId: string | null }) => boolean) => unknown;
 }
 
 export interface EventMap {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
@@ -14,6 +15,10 @@ import { Recordings } from './record/recordings.js';
 import { StorageRoots } from './record/storage-roots.js';
 import { Playbacks } from './record/playbacks.js';
 import { planDownload, writeDownload } from './record/mp4-download.js';
+import { ObjectStore, type ObjectStoreSettings } from './record/object-store.js';
+import type { SegmentOpener } from './record/random-access.js';
+import { writeWatermarked } from './record/watermarked-download.js';
+import { prepareWatermark, type WatermarkSpec } from './ffmpeg/watermark.js';
 import { Captures, type CaptureStart } from './captures.js';
 import { PlaybackRetimer, type RetimeOp, type RetimeState } from './ingest/playback-retimer.js';
 import { RtpSends } from './out/rtp-sends.js';
@@ -41,6 +46,8 @@ export interface LocalMediaOptions {
   recordMinFreeBytes?: number;
   /** where device downloads are assembled and kept until fetched (default: <os tmp>/sharpeye-downloads-<pid>) */
   downloadDir?: string;
+  /** S3-compatible storage of closed segments (issue 8); absent = local disks only */
+  s3?: ObjectStoreSettings;
 }
 
 /** The media node inside this process (`SHARPEYE_ROLE=all` or `media`): owns the hub, RTP ports and outputs. */
@@ -62,6 +69,8 @@ export class LocalMediaNode implements MediaNode {
   readonly captures: Captures;
   /** PS over RTP to upper platforms (cascade, issue 11) */
   readonly rtpSends: RtpSends;
+  /** uploaded recordings (issue 8) */
+  readonly objects?: ObjectStore;
 
   constructor(private readonly opts: LocalMediaOptions) {
     this.id = opts.id;
@@ -73,7 +82,8 @@ export class LocalMediaNode implements MediaNode {
     this.recordings = new Recordings(this.hub, new StorageRoots(opts.recordDirs ?? []), { minFreeBytes: opts.recordMinFreeBytes ?? 0, log: this.log.child({ part: 'record' }) });
     this.recordings.on('segment', (e) => this.ee.emit('segment', { ...e, nodeId: this.id }));
     this.recordings.on('error', (e) => this.ee.emit('record.error', { ...e, nodeId: this.id }));
-    this.playbacks = new Playbacks(this.hub, this.log.child({ part: 'playback' }));
+    this.objects = opts.s3 ? new ObjectStore(opts.s3) : undefined;
+    this.playbacks = new Playbacks(this.hub, this.log.child({ part: 'playback' }), this.openSegment);
     this.playbacks.on('ended', (s) => this.ee.emit('playback.ended', refOf(s)));
     this.captures = new Captures(this.hub, opts.downloadDir ?? path.join(os.tmpdir(), `sharpeye-downloads-${process.pid}`), this.log.child({ part: 'download' }));
     void this.captures.sweep();
@@ -190,22 +200,32 @@ export class LocalMediaNode implements MediaNode {
     return s;
   }
 
-  async snapshot(key: string, opts: { maxWidth?: number } = {}): Promise<Buffer> {
+  async snapshot(key: string, opts: { maxWidth?: number; watermark?: WatermarkSpec } = {}): Promise<Buffer> {
     const runner = this.ffmpeg();
     const s = this.hub.get(key);
     if (!s) throw new AppError('STREAM_NOT_FOUND', `no stream ${key}`);
-    const frames = await takeSnapshotFrames(s, 5000).catch(() => {
-      throw new AppError('MEDIA_TIMEOUT', `no picture on ${key} within 5 s (无视频画面)`);
-    });
-    return snapshotJpeg(runner, frames, s.params, { maxWidth: opts.maxWidth });
+    const wm = opts.watermark ? await prepareWatermark(opts.watermark, runner.bin) : undefined;
+    try {
+      const frames = await takeSnapshotFrames(s, 5000).catch(() => {
+        throw new AppError('MEDIA_TIMEOUT', `no picture on ${key} within 5 s (无视频画面)`);
+      });
+      return await snapshotJpeg(runner, frames, s.params, { maxWidth: opts.maxWidth, overlay: wm ? (h) => wm.filter(h) : undefined });
+    } finally {
+      await wm?.dispose();
+    }
   }
 
-  async snapshots(key: string, opts: { count: number; intervalMs: number }): Promise<Array<{ at: string; jpeg: Buffer }>> {
+  async snapshots(key: string, opts: { count: number; intervalMs: number; watermark?: WatermarkSpec }): Promise<Array<{ at: string; jpeg: Buffer }>> {
     const runner = this.ffmpeg();
     const s = this.hub.get(key);
     if (!s) throw new AppError('STREAM_NOT_FOUND', `no stream ${key}`);
-    const shots = await continuousSnapshots(runner, s, opts);
-    return shots.map((x) => ({ at: x.at.toISOString(), jpeg: x.jpeg }));
+    const wm = opts.watermark ? await prepareWatermark(opts.watermark, runner.bin) : undefined;
+    try {
+      const shots = await continuousSnapshots(runner, s, { count: opts.count, intervalMs: opts.intervalMs, overlay: wm ? (h) => wm.filter(h) : undefined });
+      return shots.map((x) => ({ at: x.at.toISOString(), jpeg: x.jpeg }));
+    } finally {
+      await wm?.dispose();
+    }
   }
 
   async openRendition(key: string, codec: 'h264'): Promise<string> {
@@ -304,17 +324,86 @@ export class LocalMediaNode implements MediaNode {
   }
 
   /**
-   * One MP4 of a range, streamed from this node's segment files (the moov is built first from the fragments' tables,
-   * so the size is known before the first byte). Not part of MediaNode: another node's files are fetched over HTTP.
+   * One MP4 of a range, streamed from this node's segment files, or their S3 objects once uploaded (the moov is built
+   * first from the fragments' tables, so the size is known before the first byte). Not part of MediaNode: another
+   * node's files are fetched over HTTP.
+   *
+   * With `watermark` (issue 8) the file goes through ffmpeg (drawtext + libx264): `size` is then the source size
+   * (for progress) and `watermarked` is true — the output is fragmented MP4 whose size is known only at the end.
+   * Takes one of the node's transcode slots (MEDIA_BUSY when none is free); FEATURE_UNAVAILABLE without ffmpeg,
+   * libx264, drawtext or a font.
    */
-  async download(segments: SegmentLocation[], startMs: number, endMs: number) {
-    const plan = await planDownload(segments, startMs, endMs, { onBadSegment: (seg, err) => this.log.warn({ segment: seg.path, err: err.message }, 'segment skipped in download (录像文件损坏或丢失)') });
-    return {
+  async download(segments: SegmentLocation[], startMs: number, endMs: number, opts: { watermark?: WatermarkSpec } = {}) {
+    let runner: FfmpegRunner | undefined;
+    if (opts.watermark) {
+      runner = this.ffmpeg();
+      if (!(await runner.featuresReady).libx264) throw new AppError('FEATURE_UNAVAILABLE', 'this ffmpeg has no libx264 encoder: watermarked downloads are unavailable');
+    }
+    const plan = await planDownload(segments, startMs, endMs, { onBadSegment: (seg, err) => this.log.warn({ segment: seg.path, err: err.message }, 'segment skipped in download (录像文件损坏或丢失)'), open: this.openSegment });
+    const common = {
       size: plan.size,
       durationMs: plan.durationMs,
       skipped: plan.skipped.map((s) => ({ start: new Date(s.segment.startMs).toISOString(), end: new Date(s.segment.endMs).toISOString(), reason: s.reason })),
-      write: (out: NodeJS.WritableStream, onProgress?: (done: number, total: number) => void) => writeDownload(plan, out, onProgress),
     };
+    if (!runner || !opts.watermark || !plan.size) return { ...common, watermarked: false, write: (out: NodeJS.WritableStream, onProgress?: (done: number, total: number) => void) => writeDownload(plan, out, onProgress) };
+    const spec = opts.watermark;
+    const ff = runner;
+    if (!this.transcodes.tryAcquire()) throw new AppError('MEDIA_BUSY', `all ${this.opts.maxTranscodes ?? 2} transcoders are busy: a watermarked download needs one (转码资源不足)`);
+    let wm;
+    try {
+      wm = await prepareWatermark(spec, ff.bin);
+    } catch (e) {
+      this.transcodes.release();
+      throw e;
+    }
+    const prepared = wm;
+    return {
+      ...common,
+      watermarked: true,
+      write: async (out: NodeJS.WritableStream, onProgress?: (done: number, total: number) => void) => {
+        try {
+          return await writeWatermarked(ff, plan, prepared, out, { onProgress });
+        } finally {
+          this.transcodes.release();
+          await prepared.dispose();
+        }
+      },
+    };
+  }
+
+  /** A segment's bytes: the local file while it is there, else its S3 object (issue 8). */
+  private readonly openSegment: SegmentOpener = async (seg) => {
+    try {
+      return await open(seg.path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !seg.objectKey || !this.objects) throw e;
+      return this.objects.reader(seg.objectKey, { size: seg.size, etag: seg.etag });
+    }
+  };
+
+  // S3-compatible storage (issue 8) ---------------------------------------------------------------------------------
+
+  private objectStore(): ObjectStore {
+    if (!this.objects) throw new AppError('FEATURE_UNAVAILABLE', 'S3 storage is not configured on this media node (SHARPEYE_S3_BUCKET)');
+    return this.objects;
+  }
+
+  async objectStorage() {
+    return this.objects?.description;
+  }
+
+  async uploadSegment(file: string, objectKey: string, expect: { size: number; checksum?: string | null }): Promise<{ etag: string; size: number }> {
+    const store = this.objectStore();
+    if (!this.recordings.roots.rootOf(path.resolve(file))) throw new AppError('VALIDATION_FAILED', `${file} is not under a recording directory`);
+    return store.put(objectKey, file, expect);
+  }
+
+  deleteObjects(keys: string[]) {
+    return this.objectStore().delete(keys);
+  }
+
+  checkObject(key: string, expect: { size: number; etag?: string | null }) {
+    return this.objectStore().check(key, expect);
   }
 
   async openPlayback(req: PlaybackStart): Promise<PlaybackState> {
@@ -440,6 +529,7 @@ export class LocalMediaNode implements MediaNode {
     for (const key of [...this.ingests.keys()]) await this.stopReceive(key);
     for (const key of [...this.pulls.keys(), ...this.renditions.keys()]) await this.dropExtras(key);
     this.hub.close();
+    this.objects?.close();
   }
 }
 

@@ -2,8 +2,9 @@ import type { TrackParams } from '../lib/av/frame.js';
 import type { CaptureResult, CaptureStart, CaptureState } from './captures.js';
 import type { RetimeOp, RetimeState } from './ingest/playback-retimer.js';
 import type { SendEnded, SendInfo, SendOpened, SendRequest } from './out/send-types.js';
+import type { WatermarkSpec } from './ffmpeg/watermark.js';
 
-export type { CaptureResult, CaptureStart, CaptureState, RetimeOp, RetimeState };
+export type { CaptureResult, CaptureStart, CaptureState, RetimeOp, RetimeState, WatermarkSpec };
 // sending to an upper platform (cascade, issue 11)
 export type { SendEndReason, SendEnded, SendInfo, SendOpened, SendRequest, SendState, SendTransport } from './out/send-types.js';
 
@@ -150,6 +151,9 @@ export interface SegmentLocation {
   endMs: number;
   path: string;
   size: number;
+  /** uploaded to S3 (issue 8): the node reads the object when the local file is gone */
+  objectKey?: string | null;
+  etag?: string | null;
 }
 
 export interface PlaybackStart {
@@ -212,10 +216,13 @@ export interface MediaNode {
   streams(): Promise<StreamInfo[]>;
   /** Pulls an RTSP URL into the stream (reconnecting with back-off) until the stream is closed. Idempotent. */
   openPull(req: PullRequest): Promise<void>;
-  /** JPEG of the current picture (the cached keyframe decoded by ffmpeg); FEATURE_UNAVAILABLE without ffmpeg. */
-  snapshot(key: string, opts?: { maxWidth?: number }): Promise<Buffer>;
+  /**
+   * JPEG of the current picture (the cached keyframe decoded by ffmpeg); FEATURE_UNAVAILABLE without ffmpeg.
+   * `watermark`: lines burnt in with drawtext (issue 8); FEATURE_UNAVAILABLE when it cannot be drawn (never left out).
+   */
+  snapshot(key: string, opts?: { maxWidth?: number; watermark?: WatermarkSpec }): Promise<Buffer>;
   /** N pictures at an interval, for continuous snapshots. */
-  snapshots(key: string, opts: { count: number; intervalMs: number }): Promise<Array<{ at: string; jpeg: Buffer }>>;
+  snapshots(key: string, opts: { count: number; intervalMs: number; watermark?: WatermarkSpec }): Promise<Array<{ at: string; jpeg: Buffer }>>;
   /** An H.264 rendition of the stream (for browsers without H.265), shared by its viewers; returns the rendition's key. */
   openRendition(key: string, codec: 'h264'): Promise<string>;
   /** Records a running stream (hub reader writing fMP4 segments); idempotent, `writing: true` upgrades a holding recorder. */
@@ -231,6 +238,18 @@ export interface MediaNode {
   repairSegment(path: string, startMs: number): Promise<{ endMs: number; size: number; checksum: string; cutBytes: number; codec?: string } | undefined>;
   /** Segment files present on this node's recording directories. */
   segmentFiles(): Promise<string[]>;
+  // S3-compatible storage of recordings (issue 8) ------------------------------------------------------------------
+  /** Where this node keeps uploaded recordings (never the credentials); undefined when S3 is off. */
+  objectStorage(): Promise<{ endpoint: string; bucket: string; region: string } | undefined>;
+  /**
+   * Uploads a closed segment file as `objectKey`. The file must still have the indexed size and SHA-256
+   * (RECORD_DAMAGED otherwise); OBJECT_STORE_UNAVAILABLE when S3 cannot be reached or refuses; FEATURE_UNAVAILABLE when S3 is off.
+   */
+  uploadSegment(path: string, objectKey: string, expect: { size: number; checksum?: string | null }): Promise<{ etag: string; size: number }>;
+  /** Deletes uploaded objects (retention, quota); one already gone counts as deleted. */
+  deleteObjects(keys: string[]): Promise<{ deleted: number; failed: Array<{ key: string; error: string }> }>;
+  /** Integrity of an uploaded segment: HEAD size and ETag. */
+  checkObject(key: string, expect: { size: number; etag?: string | null }): Promise<{ state: 'ok' | 'missing' | 'truncated' | 'checksum' | 'unreadable'; size?: number; message?: string }>;
   /** Starts a paced playback of recorded segments into a stream (served by the same FLV/WS-FLV/HLS outputs as live). */
   openPlayback(req: PlaybackStart): Promise<PlaybackState>;
   controlPlayback(key: string, a: PlaybackAction): Promise<PlaybackState>;

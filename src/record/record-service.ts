@@ -47,6 +47,7 @@ export class RecordService {
   private readonly alarmUntil = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private busy = false;
+  private pass?: Promise<void>;
   private readonly offs: Array<() => void> = [];
 
   constructor(private readonly d: { store: Store; media: MediaNode; live: LiveService; bus: EventBus; clock: Clock; log: Logger; settings: RecordSettings }) {
@@ -65,7 +66,8 @@ export class RecordService {
       if (this.busy) return;
       this.busy = true;
       try {
-        await this.reconcile();
+        this.pass = this.reconcile();
+        await this.pass;
       } catch (err) {
         this.d.log.error({ err }, 'record plan check failed');
       } finally {
@@ -80,6 +82,7 @@ export class RecordService {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     for (const off of this.offs) off();
+    await this.pass?.catch(() => undefined);
     await Promise.all([...this.running.values()].map((r) => this.d.media.stopRecording(r.key).catch(() => undefined)));
     this.running.clear();
   }

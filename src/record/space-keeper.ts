@@ -21,6 +21,8 @@ export interface SpaceReport {
   overQuota: number;
   overwritten: number;
   freedBytes: number;
+  /** local copies of segments already in S3 removed because a directory ran low (nothing lost: issue 8) */
+  localCopiesDropped: number;
   lowSpace: Array<{ nodeId: string; path: string; freeBytes: number }>;
 }
 
@@ -42,8 +44,10 @@ export class SpaceKeeper {
     void this.run().catch((err) => this.d.log.error({ err }, 'recording cleanup failed'));
   }
 
-  stop(): void {
+  /** Stops the timer and waits for a pass in flight (nothing touches the store after close). */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
   }
 
   /** One pass (runs are never concurrent; a second caller shares the running pass). */
@@ -70,7 +74,7 @@ export class SpaceKeeper {
   }
 
   private async pass(): Promise<SpaceReport> {
-    const report: SpaceReport = { expired: 0, overQuota: 0, overwritten: 0, freedBytes: 0, lowSpace: [] };
+    const report: SpaceReport = { expired: 0, overQuota: 0, overwritten: 0, freedBytes: 0, localCopiesDropped: 0, lowSpace: [] };
     const now = this.d.clock.now().getTime();
     const usage = await this.d.store.segments.usage();
     const orgs = await this.d.store.recordPlans.orgRetention();
@@ -81,8 +85,9 @@ export class SpaceKeeper {
         const old = await this.d.store.segments.oldest({ channelId: u.channelId, beforeMs: now - days * DAY, limit: 500 });
         if (!old.length) break;
         report.expired += old.length;
-        report.freedBytes += await this.remove(old);
-        if (old.length < 500) break;
+        const freed = await this.remove(old);
+        report.freedBytes += freed;
+        if (old.length < 500 || !freed) break; // nothing went (S3 down): the next pass tries again
       }
     }
     // 2. quotas
@@ -101,7 +106,9 @@ export class SpaceKeeper {
           freed += s.size;
         }
         report.overQuota += take.length;
-        report.freedBytes += await this.remove(take);
+        const gone = await this.remove(take);
+        report.freedBytes += gone;
+        if (!gone) break;
         [u] = await this.d.store.segments.usage(plan.channelId);
       }
     }
@@ -113,11 +120,24 @@ export class SpaceKeeper {
       }
       report.lowSpace.push({ nodeId: root.nodeId, path: root.path, freeBytes: root.freeBytes });
       let free = root.freeBytes;
+      const target = this.d.settings.minFreeBytes * 2;
+      // S3 (issue 8): local copies of uploaded segments go first, keep-local time or not — nothing is lost
+      if (free < target) {
+        const batch = (await this.d.store.segments.localCopies(root.nodeId, '9999', 1000)).filter((s) => s.path.startsWith(root.path));
+        const take: SegmentRow[] = [];
+        for (let need = target - free; take.length < batch.length && need > 0; need -= batch[take.length].size) take.push(batch[take.length]);
+        const res = await this.d.media.deleteSegments(take.map((s) => s.path));
+        const failed = new Set(res.failed.map((f) => f.path));
+        const gone = take.filter((s) => !failed.has(s.path));
+        await this.d.store.segments.markLocalGone(gone.map((s) => s.id));
+        report.localCopiesDropped += gone.length;
+        free += gone.reduce((n, s) => n + s.size, 0);
+      }
       if (this.d.settings.overwrite) {
-        // NVR-style overwrite: oldest first until twice the minimum is free (hysteresis: not one segment per pass)
-        const target = this.d.settings.minFreeBytes * 2;
+        // NVR-style overwrite: oldest first until twice the minimum is free (hysteresis: not one segment per pass);
+        // only segments with a local file free anything here
         while (free < target) {
-          const batch = (await this.d.store.segments.oldest({ nodeId: root.nodeId, limit: 50 })).filter((s) => s.path.startsWith(root.path));
+          const batch = (await this.d.store.segments.oldest({ nodeId: root.nodeId, limit: 50, localOnly: true })).filter((s) => s.path.startsWith(root.path));
           if (!batch.length) break;
           // only as many of the oldest as the shortfall needs
           const old: SegmentRow[] = [];
@@ -135,13 +155,28 @@ export class SpaceKeeper {
     return report;
   }
 
+  /**
+   * Deletes segments: the local file (while there is one) and the S3 object (once uploaded, issue 8). A row stays in
+   * the index until both are gone, so a failed delete is tried again on the next pass.
+   */
   private async remove(segs: SegmentRow[]): Promise<number> {
     if (!segs.length) return 0;
-    const res = await this.d.media.deleteSegments(segs.map((s) => s.path));
+    const local = segs.filter((s) => s.localCopy);
+    const res = await this.d.media.deleteSegments(local.map((s) => s.path));
     const failed = new Set(res.failed.map((f) => f.path));
+    for (const f of res.failed) this.d.log.warn({ file: f.path, err: f.error }, 'recording file not deleted');
+    const keys = segs.filter((s) => s.objectKey && !failed.has(s.path)).map((s) => s.objectKey!);
+    if (keys.length) {
+      const o = await this.d.media.deleteObjects(keys).catch((e: Error) => ({ deleted: 0, failed: keys.map((key) => ({ key, error: e.message })) }));
+      for (const f of o.failed) this.d.log.warn({ object: f.key, err: f.error }, 'S3 recording object not deleted: tried again on the next pass');
+      const failedKeys = new Set(o.failed.map((f) => f.key));
+      for (const s of segs) if (s.objectKey && failedKeys.has(s.objectKey)) failed.add(s.path);
+      // local files that did go are not tried again
+      const localGone = segs.filter((s) => s.localCopy && failed.has(s.path) && s.objectKey && failedKeys.has(s.objectKey));
+      if (localGone.length) await this.d.store.segments.markLocalGone(localGone.map((s) => s.id));
+    }
     const gone = segs.filter((s) => !failed.has(s.path));
     await this.d.store.segments.delete(gone.map((s) => s.id));
-    for (const f of res.failed) this.d.log.warn({ file: f.path, err: f.error }, 'recording file not deleted');
     return gone.reduce((n, s) => n + s.size, 0);
   }
 

@@ -11,6 +11,12 @@ export interface VerifyReport {
   corrupt: number;
   /** segments found damaged earlier that are readable again (a disk remounted) */
   recovered: number;
+  /** of those checked, how many were checked in S3 (HEAD size/ETag) instead of on disk (issue 8) */
+  objects: number;
+  /** S3 objects found missing or wrong while the local file was still good: queued for upload again */
+  reupload: number;
+  /** uploaded segments not checked because S3 could not be reached (not marked) */
+  unverified: number;
   problems: Array<{ channelId: string; segmentId: number; start: string; end: string; state: string; message: string }>;
   durationMs: number;
 }
@@ -30,8 +36,9 @@ export class Verifier {
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
   }
 
   run(channelId?: string): Promise<VerifyReport> {
@@ -44,7 +51,7 @@ export class Verifier {
 
   private async pass(channelId?: string): Promise<VerifyReport> {
     const t0 = Date.now();
-    const r: VerifyReport = { checked: 0, ok: 0, missing: 0, corrupt: 0, recovered: 0, problems: [], durationMs: 0 };
+    const r: VerifyReport = { checked: 0, ok: 0, missing: 0, corrupt: 0, recovered: 0, objects: 0, reupload: 0, unverified: 0, problems: [], durationMs: 0 };
     const nodeId = this.d.media.id;
     let after = 0;
     for (;;) {
@@ -53,7 +60,24 @@ export class Verifier {
       after = batch[batch.length - 1].id;
       for (const s of batch) {
         r.checked++;
-        const c = await this.d.media.checkSegment(s.path, { size: s.size, checksum: s.checksum });
+        let c: Awaited<ReturnType<MediaNode['checkSegment']>>;
+        if (s.storage === 's3' && s.objectKey) {
+          // uploaded: the object is the copy that counts (the local file may be gone)
+          r.objects++;
+          c = await this.d.media.checkObject(s.objectKey, { size: s.size, etag: s.etag });
+          if (c.state !== 'ok' && c.state !== 'unreadable' && s.localCopy && (await this.d.media.checkSegment(s.path, { size: s.size, checksum: s.checksum })).state === 'ok') {
+            // the local file is still good: upload it again instead of calling the recording damaged
+            r.reupload++;
+            await this.d.store.segments.update(s.id, { storage: 'local', objectKey: null, etag: null });
+            this.d.log.warn({ segment: s.path, object: s.objectKey, problem: c.message }, 'S3 object damaged or missing: uploaded again from the local copy');
+            c = { state: 'ok', size: s.size };
+          }
+        } else c = await this.d.media.checkSegment(s.path, { size: s.size, checksum: s.checksum });
+        if (c.state === 'unreadable' && s.storage === 's3') {
+          // the store could not be asked (down): that says nothing about the recording, nothing is marked
+          r.unverified++;
+          continue;
+        }
         const at = this.d.clock.now().toISOString();
         if (c.state === 'ok') {
           r.ok++;

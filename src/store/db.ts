@@ -17,6 +17,12 @@ export interface Database {
 export function openDatabase(url: string): Database {
   if (url.startsWith('postgres')) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle pooled connection that the server closes (PostgreSQL restarted, failover, an administrator) emits
+    // 'error' on the pool; unhandled, that would take the whole process down. The pool drops that client and the
+    // next query opens a new connection, so noting it is enough.
+    pool.on('error', (err) => {
+      process.emitWarning(`PostgreSQL connection lost while idle: ${err.message}`, { code: 'SHARPEYE_PG_IDLE' });
+    });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }

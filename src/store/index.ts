@@ -14,6 +14,11 @@ import { RoleRepo } from './repos/roles.js';
 import { SettingsRepo } from './repos/settings.js';
 import { TokenRepo } from './repos/tokens.js';
 import { UserRepo } from './repos/users.js';
+import { ImageStore } from './repos/images.js';
+import { PatrolRepo } from './repos/patrol.js';
+import { AlarmRepo } from './repos/alarms.js';
+import { MapRepo } from './repos/map.js';
+import { WatermarkPolicyRepo } from './repos/watermark-policies.js';
 
 /** Every repository over one database; built once at start and handed to services. */
 export interface Store {
@@ -33,6 +38,16 @@ export interface Store {
   recordPlans: RecordPlanRepo;
   segments: RecordSegmentRepo;
   uppers: UpperPlatformRepo;
+  /** face captures, vehicle passes, image keys, bureau targets and the forwarding queue (issue 12) */
+  images: ImageStore;
+  /** patrol tasks, plans, run state (issue 10) */
+  patrol: PatrolRepo;
+  /** the alarm console's view of the alarm log */
+  alarms: AlarmRepo;
+  /** map positions and mobile-position tracks */
+  map: MapRepo;
+  /** download/snapshot watermark policies (issue 8) */
+  watermarks: WatermarkPolicyRepo;
 }
 
 export function createStore(database: Database): Store {
@@ -54,5 +69,10 @@ export function createStore(database: Database): Store {
     recordPlans: new RecordPlanRepo(db),
     segments: new RecordSegmentRepo(db),
     uppers: new UpperPlatformRepo(db),
+    images: new ImageStore(db),
+    patrol: new PatrolRepo(db),
+    alarms: new AlarmRepo(db),
+    map: new MapRepo(db),
+    watermarks: new WatermarkPolicyRepo(db),
   };
 }

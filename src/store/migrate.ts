@@ -5,6 +5,9 @@ import { gb28181 } from './migrations/002_gb28181.js';
 import { media } from './migrations/003_media.js';
 import { records } from './migrations/004_records.js';
 import { cascade } from './migrations/005_cascade.js';
+import { patrol } from './migrations/006_patrol.js';
+import { images } from './migrations/007_images.js';
+import { recordStorage } from './migrations/008_record_storage.js';
 
 /** Migrations are code, listed here in order; names never change once released. */
 function migrationsFor(dialect: Database['dialect']): Record<string, Migration> {
@@ -14,6 +17,9 @@ function migrationsFor(dialect: Database['dialect']): Record<string, Migration> 
     '003_media': media(),
     '004_records': records(dialect),
     '005_cascade': cascade(),
+    '006_patrol': patrol(dialect),
+    '007_images': images(dialect),
+    '008_record_storage': recordStorage(),
   };
 }
 

@@ -255,6 +255,25 @@ export interface RecordSegmentsTable {
   state: string;
   error: string | null;
   verified_at: string | null;
+  // S3 storage (008): upload queue state local | uploading | s3, the object, whether the local file is still there
+  storage: Generated<string>;
+  object_key: string | null;
+  etag: string | null;
+  uploaded_at: string | null;
+  local_copy: Generated<number>;
+  upload_attempts: Generated<number>;
+  upload_after: string | null;
+  upload_error: string | null;
+}
+
+/** Download/snapshot watermark policy (008): per channel or per role. */
+export interface WatermarkPoliciesTable {
+  kind: string;
+  target_id: string;
+  enabled: number;
+  text: string | null;
+  updated_at: string;
+  updated_by: string | null;
 }
 
 export interface UpperPlatformsTable {
@@ -293,6 +312,62 @@ export interface UpperOrgsTable {
   org_id: string;
 }
 
+/** Patrol (006): tasks, plans (a task in time windows on a wall) and the scheduler's run state. */
+export interface PatrolTasksTable {
+  id: string;
+  name: string;
+  layout: number;
+  dwell_seconds: number;
+  source: string;
+  org_id: string | null;
+  include_children: number;
+  items: string; // JSON [{channelId, dwellSeconds?}]
+  preload: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PatrolPlansTable {
+  id: string;
+  name: string;
+  task_id: string;
+  wall: string;
+  windows: string; // JSON [{days?, dates?, from, to}]
+  enabled: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PatrolRunsTable {
+  key: string;
+  kind: string;
+  ref_id: string;
+  running: number;
+  paused: number;
+  page: number;
+  page_started_at: string | null;
+  remaining_ms: number | null;
+  manual: number;
+  suppressed_until: string | null;
+  run_as: string | null;
+  cycle: number;
+  started_at: string | null;
+  updated_at: string;
+}
+
+/** Mobile-position track points (006), for the map. */
+export interface ChannelTracksTable {
+  id: Generated<number>;
+  channel_id: string;
+  at: string;
+  longitude: number;
+  latitude: number;
+  speed: number | null;
+  direction: number | null;
+}
+
 export interface DB {
   users: UsersTable;
   roles: RolesTable;
@@ -311,7 +386,12 @@ export interface DB {
   settings: SettingsTable;
   record_plans: RecordPlansTable;
   record_segments: RecordSegmentsTable;
+  watermark_policies: WatermarkPoliciesTable;
   upper_platforms: UpperPlatformsTable;
   upper_channels: UpperChannelsTable;
   upper_orgs: UpperOrgsTable;
+  patrol_tasks: PatrolTasksTable;
+  patrol_plans: PatrolPlansTable;
+  patrol_runs: PatrolRunsTable;
+  channel_tracks: ChannelTracksTable;
 }

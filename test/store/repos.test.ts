@@ -16,7 +16,9 @@ for (const dialect of DIALECTS) {
     before(async () => {
       tdb = await freshDatabase(dialect);
       database = openDatabase(tdb.url);
-      assert.deepEqual(await migrateToLatest(database), ['001_foundation', '002_gb28181', '003_media']);
+      const applied = await migrateToLatest(database);
+      assert.deepEqual(applied.slice(0, 3), ['001_foundation', '002_gb28181', '003_media']);
+      assert.deepEqual([...applied].sort(), applied, 'applied in name order');
       assert.deepEqual(await migrateToLatest(database), [], 'migrations are idempotent');
       store = createStore(database);
     });

@@ -18,9 +18,16 @@ import { orgRoutes } from './orgs.js';
 import { roleRoutes } from './roles.js';
 import { settingsRoutes } from './settings.js';
 import { userRoutes } from './users.js';
+import { watermarkRoutes } from './watermarks.js';
+import { patrolRoutes } from './patrol.js';
+import { alarmRoutes } from './alarms.js';
+import { mapRoutes } from './map.js';
+import { imageRoutes } from './images.js';
 
 export async function registerRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
-  for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes, gbRoutes, liveRoutes, onvifRoutes, recordRoutes, deviceRecordRoutes, cascadeRoutes]) {
+  for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes, gbRoutes, liveRoutes, onvifRoutes, recordRoutes, deviceRecordRoutes, cascadeRoutes, patrolRoutes, alarmRoutes, mapRoutes]) {
     await r(api, deps);
   }
+  await watermarkRoutes(api, deps); // download/snapshot watermark policies (issue 8)
+  await imageRoutes(api, deps); // face captures, vehicle passes, forwarding to the bureau (issue 12)
 }

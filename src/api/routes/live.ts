@@ -6,6 +6,7 @@ import { AppError } from '../../core/errors.js';
 import { audit, principalOf } from '../audit.js';
 import type { ApiDeps } from '../context.js';
 import { zipJpegs } from '../../media/ffmpeg/snapshot.js';
+import { Watermarks } from '../../record/watermark.js';
 import { Closed, IdParam } from '../schemas.js';
 
 const LiveBody = Type.Object(
@@ -45,6 +46,8 @@ export async function liveRoutes(root: FastifyInstance, deps: ApiDeps): Promise<
     if (!deps.live || !deps.media) throw new AppError('FEATURE_UNAVAILABLE', 'live video is not running on this node');
     return { live: deps.live, media: deps.media };
   };
+  // watermark policies (issue 8): server snapshots carry the user and time when the channel or a role asks for it
+  const watermarks = deps.recording?.watermarks ?? new Watermarks({ store: deps.store, clock: deps.clock, tz: deps.config.tz });
 
   api.post('/channels/:id/live', { schema: { tags: ['media'], params: IdParam, body: LiveBody, summary: 'Start or join live video; returns signed FLV / WS-FLV / HLS / RTSP URLs' } }, async (req) => {
     const p = principalOf(req);
@@ -62,13 +65,15 @@ export async function liveRoutes(root: FastifyInstance, deps: ApiDeps): Promise<
   });
 
   // Snapshots (R3): the current picture as JPEG; several at an interval as a zip. Same permission as live video.
-  api.post('/channels/:id/snapshot', { schema: { tags: ['media'], params: IdParam, summary: 'JPEG of the current picture (server side, ffmpeg)' } }, async (req, reply) => {
+  api.post('/channels/:id/snapshot', { schema: { tags: ['media'], params: IdParam, summary: 'JPEG of the current picture (server side, ffmpeg); user and time burnt in under a watermark policy (X-Watermark: applied)' } }, async (req, reply) => {
     const p = principalOf(req);
     assertPermission(p, 'live.view');
     const ch = await deps.access.visibleChannel(p, req.params.id);
     const { info } = await live().live.openStream(ch, 'main');
-    const jpeg = await live().media.snapshot(info.key);
-    await audit(deps, req, { action: 'snapshot', targetType: 'channel', targetId: ch.id, detail: `${jpeg.length} bytes` });
+    const wm = await watermarks.forUser(p, ch.id);
+    const jpeg = await live().media.snapshot(info.key, { watermark: wm?.spec });
+    await audit(deps, req, { action: 'snapshot', targetType: 'channel', targetId: ch.id, detail: `${jpeg.length} bytes${wm ? ` watermarked (${wm.by.join(', ')})` : ''}` });
+    if (wm) reply.header('X-Watermark', 'applied');
     return reply.type('image/jpeg').header('Content-Disposition', `inline; filename="${ch.id}-${Date.now()}.jpg"`).send(jpeg);
   });
 
@@ -77,7 +82,9 @@ export async function liveRoutes(root: FastifyInstance, deps: ApiDeps): Promise<
     assertPermission(p, 'live.view');
     const ch = await deps.access.visibleChannel(p, req.params.id);
     const { info } = await live().live.openStream(ch, req.body.stream ?? 'main');
-    const shots = await live().media.snapshots(info.key, { count: req.body.count, intervalMs: req.body.intervalMs });
+    const wm = await watermarks.forUser(p, ch.id);
+    const shots = await live().media.snapshots(info.key, { count: req.body.count, intervalMs: req.body.intervalMs, watermark: wm?.spec });
+    if (wm) reply.header('X-Watermark', 'applied');
     const zip = zipJpegs(shots.map((s, i) => ({ name: `${ch.id}-${String(i + 1).padStart(3, '0')}-${s.at.replace(/[:.]/g, '')}.jpg`, data: s.jpeg, at: new Date(s.at) })));
     await audit(deps, req, { action: 'snapshot.continuous', targetType: 'channel', targetId: ch.id, detail: `${shots.length} x ${req.body.intervalMs} ms` });
     return reply.type('application/zip').header('Content-Disposition', `attachment; filename="${ch.id}-snapshots.zip"`).send(zip);

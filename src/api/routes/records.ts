@@ -169,7 +169,7 @@ export async function recordRoutes(root: FastifyInstance, deps: ApiDeps): Promis
     return reply.code(204).send();
   });
 
-  api.get('/channels/:id/download', { schema: { tags: ['records'], params: IdParam, querystring: RangeQuery, summary: 'One MP4 of the range, streamed from the segments (Content-Length known; progress at /downloads)' } }, async (req, reply) => {
+  api.get('/channels/:id/download', { schema: { tags: ['records'], params: IdParam, querystring: RangeQuery, summary: 'One MP4 of the range, streamed from the segments (Content-Length known; progress at /downloads). Under a watermark policy the file is transcoded by ffmpeg with the user and time burnt in: much slower, no Content-Length (X-Watermark: applied), FEATURE_UNAVAILABLE without ffmpeg' } }, async (req, reply) => {
     const p = principalOf(req);
     assertPermission(p, 'record.download');
     const ch = await deps.access.visibleChannel(p, req.params.id);
@@ -181,16 +181,19 @@ export async function recordRoutes(root: FastifyInstance, deps: ApiDeps): Promis
     const { startMs, endMs } = r.playback.checkRange(ms(req.query.start, 'start'), ms(req.query.end, 'end'));
     const { segments, damaged } = await r.playback.segments(ch.id, startMs, endMs);
     if (!segments.length) throw new AppError('NO_RECORDINGS', `channel ${ch.id} has no platform recordings between ${req.query.start} and ${req.query.end} (该时间段无录像)`);
-    const dl = await files.download(segments, startMs, endMs);
+    // watermark policy of the channel or of the user's roles (issue 8): burnt in by ffmpeg, a transcode (slower)
+    const wm = await r.watermarks.forUser(p, ch.id);
+    const dl = await files.download(segments, startMs, endMs, { watermark: wm?.spec });
     if (!dl.size) throw new AppError('NO_RECORDINGS', `the recordings in range could not be read (${dl.skipped.map((s) => s.reason).join('; ')})`);
     const job = r.downloads.begin({ channelId: ch.id, userId: p.userId, start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString(), totalBytes: dl.size, skipped: dl.skipped });
-    await audit(deps, req, { action: 'record.download', targetType: 'channel', targetId: ch.id, detail: `${job.start} – ${job.end} ${Math.round(dl.size / 2 ** 20)} MiB${dl.skipped.length || damaged ? ` (${dl.skipped.length + damaged} damaged segments skipped)` : ''}` });
+    await audit(deps, req, { action: 'record.download', targetType: 'channel', targetId: ch.id, detail: `${job.start} – ${job.end} ${Math.round(dl.size / 2 ** 20)} MiB${dl.skipped.length || damaged ? ` (${dl.skipped.length + damaged} damaged segments skipped)` : ''}${dl.watermarked ? ` watermarked (${wm!.by.join(', ')})` : ''}` });
     const name = `${ch.id}_${job.start.replace(/[-:]/g, '').slice(0, 15)}_${job.end.replace(/[-:]/g, '').slice(0, 15)}.mp4`;
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
       'Content-Type': 'video/mp4',
-      'Content-Length': String(dl.size),
+      // a watermarked file is transcoded while it is sent: its size is known only at the end (chunked)
+      ...(dl.watermarked ? { 'X-Watermark': 'applied' } : { 'Content-Length': String(dl.size) }),
       'Content-Disposition': `attachment; filename="${name}"`,
       'X-Download-Id': job.id,
       'X-Skipped-Segments': String(dl.skipped.length + damaged),
@@ -245,7 +248,12 @@ export async function recordRoutes(root: FastifyInstance, deps: ApiDeps): Promis
         status: rec().service.statusOf(u.channelId) ?? null,
       });
     }
-    return { roots, channels, recorders: rec().service.statuses().length };
+    // S3 storage (issue 8): where uploads go and the upload queue
+    const objects = deps.media ? await deps.media.objectStorage() : undefined;
+    const s3 = objects
+      ? { ...objects, keepLocalHours: deps.config.s3?.keepLocalHours ?? null, queue: await deps.store.segments.storageSummary(), uploader: rec().uploader?.status() ?? null }
+      : null;
+    return { roots, channels, recorders: rec().service.statuses().length, s3 };
   });
 
   api.post('/records/cleanup', { schema: { tags: ['records'], summary: 'Run retention, quotas and low-space cleanup now' } }, async (req) => {
@@ -253,6 +261,16 @@ export async function recordRoutes(root: FastifyInstance, deps: ApiDeps): Promis
     assertPermission(p, 'system.config');
     const r = await rec().space.run();
     await audit(deps, req, { action: 'record.cleanup', detail: JSON.stringify({ expired: r.expired, overQuota: r.overQuota, overwritten: r.overwritten, freedBytes: r.freedBytes }) });
+    return r;
+  });
+
+  api.post('/records/upload', { schema: { tags: ['records'], summary: 'Run the S3 upload queue now (ignoring its back-off); answers what it uploaded' } }, async (req) => {
+    const p = principalOf(req);
+    assertPermission(p, 'system.config');
+    const up = rec().uploader;
+    if (!up) throw new AppError('FEATURE_UNAVAILABLE', 'S3 storage is not configured (SHARPEYE_S3_BUCKET)');
+    const r = await up.run(true);
+    await audit(deps, req, { action: 'record.upload', detail: `uploaded ${r.uploaded}, failed ${r.failed}, local copies removed ${r.localRemoved}` });
     return r;
   });
 

@@ -25,6 +25,7 @@ export async function settingsRoutes(root: FastifyInstance, deps: ApiDeps): Prom
             logRetentionDays: Type.Optional(Type.Integer({ minimum: 180, maximum: 3650 })),
             onvifDiscovery: Type.Optional(Type.Boolean({ description: 'allow ONVIF WS-Discovery probes on the LAN' })),
             sessionTtlMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 7 * 24 * 60 })),
+            mapTileUrl: Type.Optional(Type.String({ maxLength: 500, pattern: '^$|^(?=.*\\{z\\})(?=.*\\{x\\})(?=.*\\{y\\})(https?://|/)', description: 'map tile URL template with {z} {x} {y} (offline tile server); empty: plain grid base' })),
           },
           Closed,
         ),

@@ -14,6 +14,8 @@ export interface SnapshotOptions {
   quality?: number;
   /** which picture, counted from the key frame (0 = the key frame); default the last frame given (the newest picture) */
   frameIndex?: number;
+  /** filters drawn over the picture before scaling, for its height (the watermark's drawtext, issue 8) */
+  overlay?: (height: number) => string;
 }
 
 /** More frames after a key frame are not decoded for a snapshot (bounds the CPU per snapshot: 5 s at 25 fps). */
@@ -52,6 +54,7 @@ async function decodeOne(runner: FfmpegRunner, codec: 'h264' | 'h265', frames: V
   const filters: string[] = [];
   // the input holds exactly the frames up to the wanted one: keep the last picture decoded
   if (frames.length > 1) filters.push(`select=eq(n\\,${frames.length - 1})`);
+  if (opts.overlay) filters.push(opts.overlay(params.video?.height ?? 0));
   if (opts.maxWidth && opts.maxWidth > 0) filters.push(`scale=w=min(iw\\,${Math.floor(opts.maxWidth)}):h=-2`);
   const q = Math.min(31, Math.max(2, Math.round(opts.quality ?? 3)));
   const args = ['-f', ffmpegFormat(codec), '-i', 'pipe:0', '-an', ...(filters.length ? ['-vf', filters.join(',')] : []), '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', String(q), '-f', 'image2pipe', 'pipe:1'];

@@ -15,11 +15,12 @@
  * - Audio (AAC) whose sample rate differs from the first segment's is left out (one track has one timescale).
  */
 import { once } from 'node:events';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open as openFile } from 'node:fs/promises';
 import { AppError } from '../../core/errors.js';
 import { CLOCK_HZ } from '../../lib/av/frame.js';
 import { progressiveHeader, SampleTable, to90k, type FragmentSample, type Mp4Track, type ProgressiveTrack } from '../../lib/mp4/index.js';
-import { scanSegment, type SegmentScan } from './segment-reader.js';
+import { openLocal, type RandomAccess, type SegmentOpener } from './random-access.js';
+import { scanHandle, type SegmentScan } from './segment-reader.js';
 import type { SegmentFile } from './types.js';
 
 export interface DownloadOptions {
@@ -29,6 +30,8 @@ export interface DownloadOptions {
   forceCo64?: boolean;
   /** a segment that starts within this of the previous one's end continues it without waiting for a keyframe (default 1000 ms) */
   continuityMs?: number;
+  /** how a segment is opened (default: its local file; the media node reads uploaded ones from S3) */
+  open?: SegmentOpener;
 }
 
 /** A byte range of a segment file, copied as is into the output's mdat; or, with `data`, bytes made by the plan. */
@@ -60,6 +63,8 @@ export interface DownloadPlan {
   video?: { codec: string; samples: number; width: number; height: number };
   audio?: { codec: string; samples: number; sampleRate: number };
   co64: boolean;
+  /** opens a range's source by its path (the plan's opener; local files by default) */
+  open?: (path: string) => Promise<RandomAccess>;
 }
 
 /** Segments scanned concurrently while planning. */
@@ -122,11 +127,20 @@ export async function planDownload(segments: readonly SegmentFile[], startMs: nu
   let kind: 'video' | 'audio' | undefined; // what the download is timed by: the first usable segment decides
   let setsEntry = 1; // the video sample entry whose parameter sets a decoder has last seen (the first entry at start)
 
+  const opener = opts.open ?? openLocal;
+  const scanOne = async (seg: SegmentFile): Promise<SegmentScan> => {
+    const fh = await opener(seg);
+    try {
+      return await scanHandle(fh);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  };
   // scans run a few segments ahead of the one being planned (bounded: each holds its sample records)
   const scans: Promise<SegmentScan>[] = [];
   const scanAhead = (i: number): void => {
     if (i < inRange.length && !scans[i]) {
-      scans[i] = scanSegment(inRange[i].path);
+      scans[i] = scanOne(inRange[i]);
       scans[i].catch(() => undefined); // handled when awaited
     }
   };
@@ -295,7 +309,14 @@ export async function planDownload(segments: readonly SegmentFile[], startMs: nu
     durationMs = ((a.table.mediaDuration - mediaTime) * 1000) / a.timescale;
   }
   const head = progressiveHeader({ tracks, payloadSize: payload, forceCo64: opts.forceCo64 });
+  const byPath = new Map(inRange.map((s) => [s.path, s]));
   return {
+    open: opts.open
+      ? (p) => {
+          const seg = byPath.get(p);
+          return seg ? opener(seg) : openFile(p, 'r');
+        }
+      : undefined,
     header: head.header,
     ranges,
     size: head.header.length + payload,
@@ -366,14 +387,15 @@ export async function* downloadChunks(plan: DownloadPlan): AsyncGenerator<Buffer
 async function* downloadBlocks(plan: DownloadPlan): AsyncGenerator<Buffer[]> {
   yield [plan.header];
   const reads = readPlan(plan.ranges);
-  let fh: FileHandle | undefined;
+  let fh: RandomAccess | undefined;
   let fhPath: string | undefined;
+  const openPath = plan.open ?? ((p: string): Promise<RandomAccess> => openFile(p, 'r'));
   const load = async (r: BlockRead): Promise<Buffer[]> => {
     if (r.length === 0) return r.pieces as Buffer[]; // made bytes only
     if (fhPath !== r.path) {
       await fh?.close();
       fh = undefined;
-      fh = await open(r.path, 'r');
+      fh = await openPath(r.path);
       fhPath = r.path;
     }
     const b = Buffer.allocUnsafe(r.length);

@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Hub, Stream } from '../../stream/index.js';
 import type { PlaybackAction, PlaybackStart, PlaybackState } from '../node.js';
 import { PlaybackSession } from './playback/playback-session.js';
+import type { SegmentOpener } from './random-access.js';
 import { SegmentFrames } from './segment-reader.js';
 
 /**
@@ -16,6 +17,8 @@ export class Playbacks extends EventEmitter<{ ended: [Stream] }> {
   constructor(
     private readonly hub: Hub,
     private readonly log: Logger,
+    /** how segments are opened (local files, or S3 objects once uploaded) */
+    private readonly openSegment?: SegmentOpener,
   ) {
     super();
   }
@@ -25,7 +28,7 @@ export class Playbacks extends EventEmitter<{ ended: [Stream] }> {
     const stream = this.hub.open(req.stream);
     const frames = new SegmentFrames(
       req.segments.map((s) => ({ ...s })),
-      { onBadSegment: (seg, err) => this.log.warn({ segment: seg.path, err: err.message }, 'segment skipped in playback (录像文件损坏或丢失)') },
+      { onBadSegment: (seg, err) => this.log.warn({ segment: seg.path, err: err.message }, 'segment skipped in playback (录像文件损坏或丢失)'), open: this.openSegment },
     );
     const session = new PlaybackSession({ frames, stream, startMs: req.startMs, endMs: req.endMs, speed: req.speed, timestamps: req.timestamps, log: this.log });
     session.on('ended', () => this.emit('ended', stream));

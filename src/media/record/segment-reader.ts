@@ -9,7 +9,7 @@
  * `SegmentFrames` plays a channel's segments back as TimedFrames (RecordedFrames of ./types.ts), reading sample
  * bytes one fragment at a time.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Frame } from '../../lib/av/frame.js';
 import {
   isPlausibleType,
@@ -22,6 +22,7 @@ import {
   type FragmentSample,
   type Mp4Track,
 } from '../../lib/mp4/index.js';
+import { openLocal, type RandomAccess, type SegmentOpener } from './random-access.js';
 import type { RecordedFrames, SegmentFile, TimedFrame } from './types.js';
 
 /** Sanity limits: a moov or moof larger than this is taken for garbage, not allocated. */
@@ -70,7 +71,7 @@ export async function scanSegment(path: string): Promise<SegmentScan> {
   }
 }
 
-async function readExactly(fh: FileHandle, length: number, position: number): Promise<Buffer> {
+async function readExactly(fh: RandomAccess, length: number, position: number): Promise<Buffer> {
   const b = Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
@@ -90,7 +91,7 @@ class Window {
   private at = 0;
 
   constructor(
-    private readonly fh: FileHandle,
+    private readonly fh: RandomAccess,
     private readonly size: number,
     private readonly bytes = 64 * 1024,
   ) {}
@@ -105,8 +106,8 @@ class Window {
   }
 }
 
-/** scanSegment on an open file (SegmentFrames keeps the handle to read samples afterwards). */
-export async function scanHandle(fh: FileHandle): Promise<SegmentScan> {
+/** scanSegment on an open file or S3 object (SegmentFrames keeps the handle to read samples afterwards). */
+export async function scanHandle(fh: RandomAccess): Promise<SegmentScan> {
   const fileSize = (await fh.stat()).size;
   const win = new Window(fh, fileSize);
   let tracks: Mp4Track[] | undefined;
@@ -203,6 +204,8 @@ export interface SegmentFramesOptions {
   onBadSegment?(segment: SegmentFile, error: Error): void;
   /** segments whose start is within this of the previous one's end continue it (no wait for a keyframe); default 1000 ms */
   continuityMs?: number;
+  /** how a segment is opened (default: its local file; the media node reads uploaded ones from S3) */
+  open?: SegmentOpener;
 }
 
 /** A sample placed on the recording timeline. */
@@ -259,10 +262,10 @@ export class SegmentFrames implements RecordedFrames {
       const seg = this.segments[i];
       const continues = seek === undefined && prevEnd !== undefined && seg.startMs - prevEnd <= continuity;
       prevEnd = undefined;
-      let fh: FileHandle | undefined;
+      let fh: RandomAccess | undefined;
       let yielded = false;
       try {
-        fh = await open(seg.path, 'r');
+        fh = await (this.opts.open ?? openLocal)(seg);
         const scan = await this.scan(seg, fh);
         for await (const f of this.segmentFrames(seg, scan, fh, seek, !continues)) {
           yielded = true;
@@ -281,7 +284,7 @@ export class SegmentFrames implements RecordedFrames {
     }
   }
 
-  private async scan(seg: SegmentFile, fh: FileHandle): Promise<SegmentScan> {
+  private async scan(seg: SegmentFile, fh: RandomAccess): Promise<SegmentScan> {
     const size = (await fh.stat()).size;
     const hit = this.scans.get(seg.id);
     if (hit && hit.size === size) return hit.scan;
@@ -297,7 +300,7 @@ export class SegmentFrames implements RecordedFrames {
    * there is none). With `needKey`, video before the segment's first keyframe is dropped (a decoder cannot start
    * there), and audio before that keyframe too.
    */
-  private async *segmentFrames(seg: SegmentFile, scan: SegmentScan, fh: FileHandle, seek: number | undefined, needKey: boolean): AsyncGenerator<TimedFrame> {
+  private async *segmentFrames(seg: SegmentFile, scan: SegmentScan, fh: RandomAccess, seek: number | undefined, needKey: boolean): AsyncGenerator<TimedFrame> {
     const byId = new Map(scan.tracks.map((x) => [x.id, x]));
     const ref = byId.get(scan.refTrackId)!;
     const refIsVideo = ref.kind === 'video';

@@ -15,6 +15,10 @@ export interface SegmentFile {
   /** absolute path on the node that holds it */
   path: string;
   size: number;
+  /** the S3 object holding it once uploaded (issue 8): read from there when the local file is gone */
+  objectKey?: string | null;
+  /** the object's ETag (ranged reads send If-Match) */
+  etag?: string | null;
 }
 
 /** A recorded frame with the wall-clock time it was recorded at. */

@@ -8,9 +8,11 @@ export interface Settings {
   sessionTtlMinutes: number;
   /** ONVIF WS-Discovery probes on the LAN are sent only when an administrator turns this on */
   onvifDiscovery: boolean;
+  /** map tiles: an `{z}/{x}/{y}` URL template of the customer's (offline) tile server; empty = plain grid base */
+  mapTileUrl: string;
 }
 
-export const DEFAULT_SETTINGS: Settings = { logRetentionDays: 180, sessionTtlMinutes: 12 * 60, onvifDiscovery: false };
+export const DEFAULT_SETTINGS: Settings = { logRetentionDays: 180, sessionTtlMinutes: 12 * 60, onvifDiscovery: false, mapTileUrl: '' };
 
 export class SettingsRepo {
   constructor(private readonly db: Kysely<DB>) {}

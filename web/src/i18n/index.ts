@@ -8,6 +8,10 @@ import playbackZhCN from './playback.zh-CN';
 import playbackEn from './playback.en';
 import liveZhCN from './live.zh-CN';
 import liveEn from './live.en';
+import patrolZhCN from './patrol.zh-CN';
+import patrolEn from './patrol.en';
+import imagesZhCN from './images.zh-CN';
+import imagesEn from './images.en';
 
 export type AppLocale = 'zh-CN' | 'en';
 export const LOCALES: AppLocale[] = ['zh-CN', 'en'];
@@ -24,7 +28,7 @@ export function storedLocale(): AppLocale {
 }
 
 /** Every message: the core files with the per-page files spread in (i18n.test.ts checks these). */
-export const messages = { 'zh-CN': { ...zhCN, ...playbackZhCN, ...liveZhCN }, en: { ...en, ...playbackEn, ...liveEn } };
+export const messages = { 'zh-CN': { ...zhCN, ...playbackZhCN, ...liveZhCN, ...patrolZhCN, ...imagesZhCN }, en: { ...en, ...playbackEn, ...liveEn, ...patrolEn, ...imagesEn } };
 
 export const i18n = createI18n({
   legacy: false,

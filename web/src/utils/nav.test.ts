@@ -8,8 +8,13 @@ describe('permission-based menu', () => {
     expect(keys([])).toEqual(['dashboard']);
   });
 
-  it('an operator with live.view and device.view sees the live wall, devices, channels and orgs only', () => {
-    expect(keys(['live.view', 'device.view'])).toEqual(['dashboard', 'live', 'devices', 'channels', 'orgs']);
+  it('an operator with live.view and device.view sees the live wall, devices, channels, the map and orgs only', () => {
+    expect(keys(['live.view', 'device.view'])).toEqual(['dashboard', 'live', 'devices', 'channels', 'map', 'orgs']);
+  });
+
+  it('patrol and alarms need their own permissions', () => {
+    expect(keys(['patrol.manage'])).toEqual(['dashboard', 'patrol']);
+    expect(keys(['alarm.handle'])).toEqual(['dashboard', 'alarms']);
   });
 
   it('live.view alone gives channels but not the device archive', () => {
@@ -20,7 +25,7 @@ describe('permission-based menu', () => {
   });
 
   it('admin permissions show every entry', () => {
-    const all = ['device.view', 'device.manage', 'org.manage', 'live.view', 'playback.view', 'user.manage', 'role.manage', 'log.view', 'apikey.manage', 'system.config'];
+    const all = ['device.view', 'device.manage', 'org.manage', 'live.view', 'playback.view', 'patrol.manage', 'alarm.handle', 'image.view', 'user.manage', 'role.manage', 'log.view', 'apikey.manage', 'system.config'];
     expect(keys(all)).toEqual(NAV_ITEMS.map((i) => i.key));
   });
 
