@@ -81,7 +81,7 @@ export async function createPlatform(
   const tracks = new TrackRecorder({ store, bus, clock, log: log.child({ component: 'map' }) });
   tracks.start();
   // Face and vehicle images (issue 12): served seed interfaces, capture store, retention, forwarding to the bureau.
-  const images = new ImagesService({ store, secrets, clock, log: log.child({ component: 'images' }), dataDir: config.dataDir, tz: config.tz, user: config.imageUser, password: config.imagePassword, retentionDays: config.imageRetentionDays, maxBytes: config.imageMaxBytes });
+  const images = new ImagesService({ store, secrets, clock, log: log.child({ component: 'images' }), dataDir: config.dataDir, tz: config.tz, user: config.imageUser, password: config.imagePassword, retentionDays: config.imageRetentionDays, maxBytes: config.imageMaxBytes, ingestDir: config.imageIngestDir });
   await images.start();
   // Event-loop delay, reported by /api/v1/gb/status (storm rule: never blocked > 200 ms).
   const loop = monitorEventLoopDelay({ resolution: 10 });

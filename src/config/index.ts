@@ -79,6 +79,8 @@ export interface Config {
   imageRetentionDays: number;
   /** largest single image accepted by saveImageData, bytes (decoded) */
   imageMaxBytes: number;
+  /** ingest directory for cameras that upload pictures by FTP (`<dir>/<device or channel ID>/...`); null = off */
+  imageIngestDir: string | null;
   /** S3-compatible storage of platform recordings; null = local disks only (issue 8) */
   s3: Readonly<S3Config> | null;
 }
@@ -123,6 +125,7 @@ const KEYS = [
   'SHARPEYE_IMAGE_PASSWORD',
   'SHARPEYE_IMAGE_RETENTION_DAYS',
   'SHARPEYE_IMAGE_MAX_MB',
+  'SHARPEYE_IMAGE_INGEST_DIR',
   'SHARPEYE_S3_ENDPOINT',
   'SHARPEYE_S3_BUCKET',
   'SHARPEYE_S3_REGION',
@@ -280,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     imagePassword: get('SHARPEYE_IMAGE_PASSWORD') ?? 'lpt123',
     imageRetentionDays: Math.floor(seconds('SHARPEYE_IMAGE_RETENTION_DAYS', 30, 1, 3650)),
     imageMaxBytes: Math.floor(seconds('SHARPEYE_IMAGE_MAX_MB', 10, 0.01, 100) * 2 ** 20),
+    imageIngestDir: get('SHARPEYE_IMAGE_INGEST_DIR')?.trim() ? path.resolve(get('SHARPEYE_IMAGE_INGEST_DIR')!.trim()) : null,
     s3: s3 ? Object.freeze(s3) : null,
   };
   return Object.freeze({ ...cfg, rtpPortRange: Object.freeze(cfg.rtpPortRange), recordDirs: Object.freeze([...cfg.recordDirs]) as string[] });

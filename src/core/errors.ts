@@ -60,6 +60,9 @@ export const ErrorCatalogue = {
   ALARM_ALREADY_ACKED: { status: 409, message: 'The alarm has already been acknowledged' },
   // face/vehicle images (issue 12); the seed interfaces themselves answer EC000–EC006 in the seed's format
   IMAGE_MISSING: { status: 404, message: 'The image file is no longer on the storage' },
+  SNAPSHOT_SESSION_UNKNOWN: { status: 404, message: 'No such snapshot upload session' },
+  SNAPSHOT_SESSION_EXPIRED: { status: 410, message: 'The snapshot upload session has expired' },
+  SNAPSHOT_SESSION_USED: { status: 409, message: 'The snapshot upload session has received all its pictures' },
   // configuration
   CONFIG_INVALID: { status: 500, message: 'Configuration invalid' },
   // server side

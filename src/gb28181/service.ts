@@ -256,6 +256,17 @@ export class GbService {
     await this.outbound.message(deviceId, buildQueryControl(sn, target, fields));
   }
 
+  /**
+   * DeviceConfig (GB/T 28181-2016 §A.2.3, 2022 adds SnapShotConfig): `fields` are the configuration elements, e.g.
+   * `{ SnapShotConfig: { SnapNum, Interval, UploadURL, SessionID } }`. Resolves when the MESSAGE was accepted (200).
+   */
+  async configure(deviceId: string, target: string, fields: Record<string, unknown>): Promise<void> {
+    if (!Object.keys(fields).length) throw new AppError('VALIDATION_FAILED', 'empty configuration command');
+    this.outbound.session(deviceId);
+    const sn = this.queries.nextSn();
+    await this.outbound.message(deviceId, encodeManscdp({ root: 'Control', cmdType: 'DeviceConfig', sn, deviceId: target, fields: fields as XmlObject }));
+  }
+
   /** Reply to a device Notify that wants an answer (alarm, §9.4.2). */
   async answerNotify(deviceId: string, m: ManscdpMessage): Promise<void> {
     await this.outbound.message(deviceId, buildResultResponse(m.cmdType, m.sn, m.deviceId, 'OK')).catch(() => undefined);

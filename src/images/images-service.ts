@@ -7,15 +7,19 @@ import { ArchiveLookup } from './archive-lookup.js';
 import type { ForwarderOptions } from './forwarder.js';
 import { Forwarding } from './forwarding.js';
 import { ImageFiles } from './image-files.js';
+import { IngestDirectory, type IngestDirOptions } from './ingest-dir.js';
 import { ImageIngest } from './ingest.js';
 import { ImageRetention } from './retention.js';
 import { SeedDigest, SeedKeys } from './seed-auth.js';
 import { SeedServer } from './seed-server.js';
+import { SnapshotSessions } from './snapshot-sessions.js';
 
 export interface ImagesOptions {
   /** forwarder timings (tests shorten them) */
   forwarder?: Partial<ForwarderOptions>;
   retentionIntervalMs?: number;
+  /** ingest directory timings (tests shorten them) */
+  ingestDir?: IngestDirOptions;
 }
 
 /**
@@ -31,6 +35,10 @@ export class ImagesService {
   readonly forwarding: Forwarding;
   readonly retention: ImageRetention;
   readonly maxBytes: number;
+  /** GB/T 28181-2022 snapshot upload sessions (issue 12 §4) */
+  readonly snapshots: SnapshotSessions;
+  /** the FTP ingest directory, when SHARPEYE_IMAGE_INGEST_DIR is set */
+  readonly ingestDir: IngestDirectory | null;
 
   constructor(o: {
     store: Store;
@@ -43,6 +51,8 @@ export class ImagesService {
     password: string;
     retentionDays: number;
     maxBytes: number;
+    /** SHARPEYE_IMAGE_INGEST_DIR; null = off */
+    ingestDir?: string | null;
     opts?: ImagesOptions;
   }) {
     this.maxBytes = o.maxBytes;
@@ -62,15 +72,19 @@ export class ImagesService {
     });
     const credentials = { username: o.user, password: o.password };
     this.server = new SeedServer({ keys: new SeedKeys(o.store, o.clock), digest: new SeedDigest(() => credentials), archive: this.archive, ingest: this.ingest, clock: o.clock, tz: o.tz, log: o.log });
+    this.snapshots = new SnapshotSessions(o.clock);
+    this.ingestDir = o.ingestDir ? new IngestDirectory(o.ingestDir, this.ingest, o.log.child({ part: 'ingest-dir' }), o.opts?.ingestDir) : null;
     this.retention = new ImageRetention({ store: o.store, files: this.files, clock: o.clock, tz: o.tz, days: o.retentionDays, log: o.log, intervalMs: o.opts?.retentionIntervalMs });
   }
 
   async start(): Promise<void> {
     await this.forwarding.start();
     this.retention.start();
+    await this.ingestDir?.start();
   }
 
   async stop(): Promise<void> {
+    await this.ingestDir?.stop();
     this.retention.stop();
     await this.forwarding.stop();
   }

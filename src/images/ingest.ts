@@ -8,6 +8,18 @@ import type { ArchiveLookup } from './archive-lookup.js';
 import type { ImageFiles } from './image-files.js';
 import { SeedError, parseSeedTime, type SeedKind } from './seed-protocol.js';
 import { number, parseFaceJson, parseVehicleJson, text, type ParsedImage } from './seed-parse.js';
+import { isJpeg, jpegSize } from './jpeg.js';
+
+/** A snapshot refused before anything was written (not a JPEG, too large, device not in the archive). */
+export class SnapshotError extends Error {
+  constructor(
+    readonly reason: 'not-jpeg' | 'too-large' | 'unknown-device' | 'storage',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SnapshotError';
+  }
+}
 
 export interface IngestResult {
   id: string;
@@ -54,6 +66,11 @@ export class ImageIngest {
     },
   ) {}
 
+  /** largest single image accepted, bytes */
+  get maxBytes(): number {
+    return this.o.maxBytes;
+  }
+
   refused(code: string): void {
     this.counters.refused[code] = (this.counters.refused[code] ?? 0) + 1;
   }
@@ -90,9 +107,9 @@ export class ImageIngest {
   }
 
   /** Row and queue in one transaction; on failure the files just written are removed. */
-  private async commit(kind: SeedKind, capture: FaceCapture | VehiclePass, files: string[]): Promise<boolean> {
+  private async commit(kind: SeedKind, capture: FaceCapture | VehiclePass, files: string[], targets = this.o.targetsOf(kind)): Promise<boolean> {
     try {
-      return await this.o.store.images.save(kind, capture, this.o.targetsOf(kind));
+      return await this.o.store.images.save(kind, capture, targets);
     } catch (e) {
       await this.o.files.remove(files);
       this.o.log.error({ err: e, id: capture.id }, 'capture could not be indexed');
@@ -155,6 +172,72 @@ export class ImageIngest {
     this.counters.faces++;
     this.counters.bytes += bytes;
     this.o.onSaved?.('face', g.gateId);
+    return { id, duplicate: false };
+  }
+
+  /**
+   * A whole picture without face boxes (GB/T 28181-2022 snapshot upload, ingest directory): stored as a face capture
+   * with no faces and only a background image, `source` telling where it came from. Not queued for the bureau: its
+   * face interface wants face crops. Same order as saveFace: check, files, row; the same picture from the same device
+   * again is a duplicate (nothing new written).
+   */
+  async saveSnapshot(gateIdRaw: string, buf: Buffer, o: { source: string; capturedMs?: number; meta?: Record<string, unknown> }): Promise<IngestResult> {
+    if (!isJpeg(buf)) throw new SnapshotError('not-jpeg', 'not a JPEG picture (不是 JPEG 图片)');
+    if (buf.length > this.o.maxBytes) throw new SnapshotError('too-large', `picture of ${buf.length} bytes is over the limit of ${this.o.maxBytes} (图片过大)`);
+    const gateId = text(gateIdRaw, 64);
+    const place = gateId ? await this.o.archive.place(gateId) : null;
+    if (!gateId || !place) throw new SnapshotError('unknown-device', `device ${gateIdRaw} is not in the archive (设备未注册)`);
+    const nowMs = this.o.clock.now().getTime();
+    const capturedMs = o.capturedMs !== undefined && Number.isFinite(o.capturedMs) && o.capturedMs > 0 && o.capturedMs < nowMs + DAY_MS ? o.capturedMs : nowMs;
+    const digest = createHash('sha1').update(`${gateId}|snapshot|`).update(buf).digest('hex');
+    const dup = await this.o.store.images.faces.findByDigest(gateId, digest);
+    if (dup) {
+      this.counters.duplicates++;
+      return { id: dup, duplicate: true };
+    }
+    const size = jpegSize(buf);
+    const id = captureId('face', nowMs);
+    let files: string[];
+    try {
+      files = await this.writeFiles('face', id, gateId, nowMs, [{ role: 'background', index: 0, type: 'jpg', buf, pos: null, width: size?.width ?? null, height: size?.height ?? null, fileSize: null }]);
+    } catch (e) {
+      throw new SnapshotError('storage', (e as Error).message);
+    }
+    const capture: FaceCapture = {
+      id,
+      gateId,
+      deviceId: place.deviceId,
+      channelId: place.channelId,
+      nodeId: null,
+      capturedAt: new Date(capturedMs).toISOString(),
+      receivedAt: new Date(nowMs).toISOString(),
+      day: this.day(capturedMs),
+      locationName: null,
+      resolution: size ? `${size.width}*${size.height}` : null,
+      longitude: null,
+      latitude: null,
+      quality: null,
+      faceCount: 0,
+      faces: [],
+      background: { file: files[0], type: 'jpg', size: buf.length, width: size?.width ?? null, height: size?.height ?? null },
+      meta: { ...(o.meta ?? {}), snapshot: true },
+      bytes: buf.length,
+      digest,
+      source: o.source,
+    };
+    let saved: boolean;
+    try {
+      saved = await this.commit('face', capture, files, []);
+    } catch (e) {
+      throw new SnapshotError('storage', (e as Error).message);
+    }
+    if (!saved) {
+      await this.o.files.remove(files);
+      this.counters.duplicates++;
+      return { id: (await this.o.store.images.faces.findByDigest(gateId, digest)) ?? id, duplicate: true };
+    }
+    this.counters.faces++;
+    this.counters.bytes += buf.length;
     return { id, duplicate: false };
   }
 

@@ -21,6 +21,7 @@ const CaptureQuery = Type.Object(
     channelId: Type.Optional(Type.String({ maxLength: 64 })),
     start: Type.Optional(Type.String({ description: 'ISO 8601; capture (pass) time ≥ start' })),
     end: Type.Optional(Type.String({ description: 'ISO 8601; capture (pass) time < end' })),
+    source: Type.Optional(Type.String({ maxLength: 32, description: 'seed (the seed interfaces), gb-snapshot (GB/T 28181-2022 snapshot upload), ftp (ingest directory)' })),
   },
   Closed,
 );

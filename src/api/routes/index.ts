@@ -23,6 +23,7 @@ import { patrolRoutes } from './patrol.js';
 import { alarmRoutes } from './alarms.js';
 import { mapRoutes } from './map.js';
 import { imageRoutes } from './images.js';
+import { snapshotRoutes } from './snapshots.js';
 
 export async function registerRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
   for (const r of [healthRoutes, authRoutes, userRoutes, roleRoutes, orgRoutes, deviceFileRoutes, deviceRoutes, channelRoutes, logRoutes, apiKeyRoutes, settingsRoutes, eventRoutes, gbRoutes, liveRoutes, onvifRoutes, recordRoutes, deviceRecordRoutes, cascadeRoutes, patrolRoutes, alarmRoutes, mapRoutes]) {
@@ -30,4 +31,5 @@ export async function registerRoutes(api: FastifyInstance, deps: ApiDeps): Promi
   }
   await watermarkRoutes(api, deps); // download/snapshot watermark policies (issue 8)
   await imageRoutes(api, deps); // face captures, vehicle passes, forwarding to the bureau (issue 12)
+  await api.register(async (s) => snapshotRoutes(s, deps)); // GB/T 28181-2022 snapshot upload (issue 12 §4): own body parsers
 }

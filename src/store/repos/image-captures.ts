@@ -91,6 +91,8 @@ export interface CaptureFilter extends PageQuery {
   end?: string;
   /** vehicle passes: part of the plate number */
   plate?: string;
+  /** where the capture came from: `seed`, `gb-snapshot`, `ftp` */
+  source?: string;
 }
 
 export interface DailyCount {
@@ -124,6 +126,7 @@ function applyFilter(q: any, table: Table, timeCol: string, scope: ChannelScope,
   if (f.channelId) q = q.where(`${table}.channel_id`, '=', f.channelId);
   if (f.start) q = q.where(`${table}.${timeCol}`, '>=', f.start);
   if (f.end) q = q.where(`${table}.${timeCol}`, '<', f.end);
+  if (f.source) q = q.where(`${table}.source`, '=', f.source);
   if (f.plate && table === 'vehicle_passes') {
     const p = likePattern(f.plate);
     q = q.where(sql<boolean>`lower(coalesce(vehicle_passes.plate, '')) like ${p} escape '\\'`);
