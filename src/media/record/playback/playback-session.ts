@@ -3,6 +3,7 @@ import { AppError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import type { Frame } from '../../../lib/av/frame.js';
 import type { Stream } from '../../../stream/stream.js';
+import type { PlaybackState } from '../../node.js';
 import type { RecordedFrames, TimedFrame } from '../types.js';
 import { Pacer, TICKS_PER_MS } from './pacer.js';
 
@@ -43,15 +44,8 @@ export interface PlaybackSessionOptions {
   log?: Logger;
 }
 
-export interface PlaybackState {
-  /** recording time of the last pushed video frame (the seek target until the first frame after a seek) */
-  positionMs: number;
-  speed: number;
-  paused: boolean;
-  ended: boolean;
-  startMs: number;
-  endMs: number;
-}
+/** the state the MediaNode interface reports (one definition, in ../../node.ts) */
+export type { PlaybackState };
 
 export type PlaybackEndReason = 'range-end' | 'exhausted' | 'error';
 
