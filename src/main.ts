@@ -5,6 +5,7 @@ import { createLogger } from './core/logger.js';
 import { hasTool } from './core/tools.js';
 import { startRetention } from './ops/retention.js';
 import { createPlatform } from './platform.js';
+import { runMediaNode } from './media-process.js';
 
 /** Wiring only: config → components → servers; stops cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -17,6 +18,19 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   for (const k of unknownEnvKeys()) log.warn({ key: k }, `unknown variable ${k} ignored (typo?)`);
+
+  if (config.role === 'media') {
+    // a media node (issue 13): no database of its own, no signalling, no console; driven over NATS
+    const node = await runMediaNode(config, log);
+    const stopMedia = async (sig: string) => {
+      log.info({ component: 'main', sig }, 'stopping');
+      await node.close().catch(() => undefined);
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stopMedia('SIGINT'));
+    process.on('SIGTERM', () => void stopMedia('SIGTERM'));
+    return;
+  }
 
   const platform = await createPlatform(config, log);
   const boot = await platform.auth.bootstrap(config.adminPassword);
@@ -51,6 +65,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error('sharpeye failed to start:', e);
+  console.error('sharpeye failed to start:', isAppError(e) ? `${e.code}: ${e.message}` : e);
   process.exit(1);
 });

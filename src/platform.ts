@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import { EventBus } from './core/events.js';
 import type { Logger } from './core/logger.js';
 import { loadSecretKey } from './core/secret-key.js';
+import { checkSecretKey } from './security/key-check.js';
 import { createSecretBox } from './core/secrets.js';
 import type { ApiDeps } from './api/context.js';
 import { openDatabase } from './store/db.js';
@@ -18,6 +19,9 @@ import { GbService } from './gb28181/service.js';
 import { SipSockets } from './servers/sip-transport.js';
 import { SipEndpoint } from './sip/endpoint.js';
 import { createMedia } from './media-wiring.js';
+import { createClusterControl } from './cluster-wiring.js';
+import { LocalDirectory } from './cluster/local-directory.js';
+import type { NodeDirectory } from './cluster/node-status.js';
 import { OnvifService } from './onvif/onvif-service.js';
 import { createRecording, type RecordWiringOptions } from './record-wiring.js';
 import { CascadeService } from './cascade/cascade-service.js';
@@ -27,6 +31,9 @@ import { PatrolService, type PatrolSettings } from './patrol/patrol-service.js';
 import { PatrolCatalog } from './patrol/patrol-catalog.js';
 import { AlarmFeed } from './alarms/alarm-feed.js';
 import { TrackRecorder } from './map/track-recorder.js';
+import { createAvailability } from './ops/availability/create.js';
+import { createOperations } from './ops/operations.js';
+import type { AlertEngineSettings } from './ops/alerts/alert-engine.js';
 
 /** Builds every control-side component from a config: used by main.ts and by tests (no sockets opened here). */
 export async function createPlatform(
@@ -36,6 +43,7 @@ export async function createPlatform(
   gbOverrides: Partial<GbSettings> = {},
   recordOpts: RecordWiringOptions = {},
   patrolSettings: Partial<PatrolSettings> = {},
+  alertSettings: Partial<AlertEngineSettings> = {},
 ): Promise<ApiDeps & { sipPort: number; close(): Promise<void> }> {
   mkdirSync(config.dataDir, { recursive: true });
   const database = openDatabase(config.databaseUrl);
@@ -48,6 +56,11 @@ export async function createPlatform(
   const archive = new DeviceArchive(store, clock, bus, log.child({ component: 'archive' }));
   const secretKey = loadSecretKey(config.secretKey, config.dataDir);
   const secrets = createSecretBox(secretKey);
+  // R11: a wrong key refuses the start here, before anything opens a sealed secret (SECRET_KEY_MISMATCH)
+  await checkSecretKey(store, secrets, config.secretKey ? 'SHARPEYE_SECRET_KEY' : `${config.dataDir}/secret.key`).catch(async (e) => {
+    await database.close();
+    throw e;
+  });
 
   // GB/T 28181 signalling on the SIP port (UDP and TCP).
   const sipLog = log.child({ component: 'sip' });
@@ -63,8 +76,14 @@ export async function createPlatform(
     settings: { sipId: config.sipId, domain: config.sipDomain, defaultPassword: config.sipPassword, autoAdmit: config.sipAutoAdmit, tz: config.tz, ...DEFAULT_GB_SETTINGS, ...gbOverrides },
   });
   await gb.start();
-  const media = await createMedia({ config, store, gb, bus, clock, log, secret: secretKey });
+  // media: in this process (`all`), or on media nodes reached over NATS (`control`, issue 13)
+  const local = config.role === 'all' ? await createMedia({ config, store, gb, bus, clock, log, secret: secretKey }) : undefined;
+  const cluster = local ? undefined : await createClusterControl({ config, store, gb, bus, clock, log, secret: secretKey });
+  const media = (local ?? cluster)!;
   await media.startAlwaysOn();
+  const nodes: NodeDirectory = cluster
+    ? cluster.directory
+    : new LocalDirectory({ id: config.nodeId, node: local!.node, addresses: { http: `http://${config.mediaIp ?? config.host}:${config.httpPort}`, rtsp: `${config.mediaIp ?? config.host}:${local!.rtsp.port}`, rtpHost: config.mediaIp }, limits: { maxEgressKbps: config.mediaMaxEgressKbps, maxStreams: config.mediaMaxStreams } });
   const recording = await createRecording({ config, store, media: media.node, live: media.live, gb, tokens: media.tokens, bus, clock, log, opts: recordOpts });
   // Cascade (R1): we as a lower platform to the bureau's upper platforms, on the same SIP socket.
   const cascadeLog = log.child({ component: 'cascade' });
@@ -86,7 +105,12 @@ export async function createPlatform(
   // Event-loop delay, reported by /api/v1/gb/status (storm rule: never blocked > 200 ms).
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  return {
+  // Metrics, alert rules, fault tickets and the status page (issue 14 §4); the node directory is read from the
+  // returned object when needed, so cluster wiring may attach `nodes` after this point.
+  const ops = createOperations({ config, store, bus, clock, log, gb, sip: endpoint, sipPort: sockets.local.port, media: media.node, cascade, images, nodes: () => platform.nodes, alertSettings });
+  // Availability (完好率, R15: time booked per channel and day, rotating probe) and video quality diagnosis (R12)
+  const fitness = await createAvailability({ config, store, bus, clock, log, media: media.node, live: media.live });
+  const platform: ApiDeps & { sipPort: number; close(): Promise<void> } = {
     config,
     store,
     auth,
@@ -104,13 +128,18 @@ export async function createPlatform(
     images,
     patrol,
     alarms,
-    mediaFiles: media.node,
-    mediaHttp: media.http,
-    rtspPort: media.rtsp.port,
-    rtmpPort: media.rtmp.port,
+    mediaFiles: local?.node,
+    mediaHttp: local?.http,
+    rtspPort: local?.rtsp.port,
+    rtmpPort: local?.rtmp.port,
+    nodes,
+    routed: cluster?.node,
     onvif: new OnvifService({ store, secrets, clock, log: log.child({ component: 'onvif' }), domain: config.sipDomain }),
-    pushKey: (id: string) => media.tokens.pushKey(id),
+    pushKey: local ? (id: string) => local.tokens.pushKey(id) : undefined,
     loop,
+    ops,
+    availability: fitness.availability,
+    quality: fitness.quality,
     sipPort: sockets.local.port,
     startedAt: Date.now(),
     async close() {
@@ -123,6 +152,8 @@ export async function createPlatform(
           log.error({ err, part: name }, 'error while stopping');
         }
       };
+      await step('ops', () => ops.stop());
+      await step('availability', () => fitness.stop());
       await step('images', () => images.stop());
       await step('tracks', () => tracks.stop());
       await step('alarms', () => alarms.stop());
@@ -136,4 +167,5 @@ export async function createPlatform(
       await database.close();
     },
   };
+  return platform;
 }

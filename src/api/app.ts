@@ -6,9 +6,11 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { AppError } from '../core/errors.js';
+import { httpsOptions, installSecurity } from '../security/install.js';
 import type { ApiDeps } from './context.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { registerRoutes } from './routes/index.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { seedImageRoutes } from './routes/seed-images.js';
 import { validatorCompiler } from './validation.js';
 
@@ -31,6 +33,8 @@ function credentialOf(headers: Record<string, unknown>, url: string): string | u
 /** The HTTP application (REST API, docs, console), testable with `inject()` without sockets. */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
+    // HTTPS/WSS on the HTTP port when SHARPEYE_TLS_* is set (R11); typed loosely so the instance type stays the same
+    ...(httpsOptions(deps.config, deps.log) as object),
     loggerInstance: deps.log.child({ component: "http" }) as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimit,
@@ -42,6 +46,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  installSecurity(app, deps); // secure headers, rate limits, sensitive-channel guard (R11): before any route
+  metricsRoutes(app, deps); // GET /metrics and the API duration histogram (issue 14 §4): before the routes it times
 
   await app.register(fastifySwagger, {
     openapi: {

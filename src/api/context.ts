@@ -58,6 +58,15 @@ export interface ApiDeps {
   alarms?: AlarmFeed;
   /** face/vehicle image interfaces, capture store and forwarding to the bureau (issue 12) */
   images?: ImagesService;
+  /** nodes of the cluster and their load (issue 13); the local node alone in `all` mode */
+  nodes?: import('../cluster/node-status.js').NodeDirectory;
+  /** cluster mode: the routed media node (which node holds a stream, which node serves a new viewer) */
+  routed?: import('../cluster/routed-media-node.js').RoutedMediaNode;
+  /** metrics, alert rules and alerts, fault tickets, component status (issue 14 §4) */
+  ops?: import('../ops/operations.js').Operations;
+  /** availability (完好率, R15) and video quality diagnosis (R12), issue 14 §1–2 */
+  availability?: import('../ops/availability/availability-service.js').AvailabilityService;
+  quality?: import('../ops/quality/quality-service.js').QualityService;
   /** event-loop delay histogram (ns) */
   loop?: import('node:perf_hooks').IntervalHistogram;
 }

@@ -13,6 +13,8 @@ export const PERMISSIONS = {
   'patrol.manage': { group: 'video', zh: '电子巡逻', en: 'Electronic patrol' },
   'alarm.handle': { group: 'video', zh: '报警处理', en: 'Handle alarms' },
   'image.view': { group: 'video', zh: '人脸/车辆图片', en: 'Face/vehicle images' },
+  // R11: sensitive channels (敏感点位) open only for roles holding this, with a logged reason (security/sensitive-channels.ts)
+  'sensitive.view': { group: 'video', zh: '查看敏感点位', en: 'View sensitive channels' },
   'cascade.manage': { group: 'system', zh: '级联平台管理', en: 'Manage upper platforms' },
   'system.config': { group: 'system', zh: '系统设置', en: 'System settings' },
   'user.manage': { group: 'security', zh: '用户管理', en: 'Manage users' },

@@ -42,6 +42,14 @@ export interface Config {
   nodeId: string;
   natsUrl: string | undefined;
   redisUrl: string | undefined;
+  /** cluster (issue 13): prefix of NATS subjects and Redis keys, so several clusters can share one NATS/Redis */
+  clusterName: string;
+  /** media node: base URL viewers use for its HTTP outputs; unset = http://<SHARPEYE_MEDIA_IP or host name>:<HTTP port> */
+  mediaHttpUrl: string | undefined;
+  /** media node: egress above which new viewers go to a relay on another node; 0 = no limit */
+  mediaMaxEgressKbps: number;
+  /** media node: no new stream is placed here above this many streams; 0 = no limit */
+  mediaMaxStreams: number;
   /** 64 hex chars; when unset a key is created in the data dir on first start. */
   secretKey: string | undefined;
   /** Largest accepted JSON body in bytes (uploads have their own limits). */
@@ -83,6 +91,25 @@ export interface Config {
   imageIngestDir: string | null;
   /** S3-compatible storage of platform recordings; null = local disks only (issue 8) */
   s3: Readonly<S3Config> | null;
+  /** bearer token `GET /metrics` requires (SHARPEYE_METRICS_TOKEN); undefined = open on the HTTP port (issue 14) */
+  metricsToken: string | undefined;
+  /** availability (完好率, R15): probe INVITEs running at once (0 = no probing), minutes between probes of one channel, target % */
+  availabilityProbeConcurrency: number;
+  availabilityProbeIntervalMin: number;
+  availabilityTarget: number;
+  /** HTTPS/WSS on the HTTP port (R11): PEM files, or a self-signed pair generated into the data dir; null = plain HTTP */
+  tls: Readonly<TlsConfig> | null;
+  /** login attempts per minute per user name (per IP: 6×), token bucket (R11) */
+  loginRatePerMin: number;
+  /** seed image interface requests per second per IP (burst 2×) */
+  seedRatePerSec: number;
+}
+
+/** SHARPEYE_TLS_*: a configured certificate, or `selfSigned` (generated with openssl at first start) */
+export interface TlsConfig {
+  certFile: string;
+  keyFile: string;
+  selfSigned: boolean;
 }
 
 /** Every variable CONTRACT.md names, plus a few of our own. Values come from the file first, then the environment. */
@@ -106,6 +133,10 @@ const KEYS = [
   'SHARPEYE_NODE_ID',
   'SHARPEYE_NATS_URL',
   'SHARPEYE_REDIS_URL',
+  'SHARPEYE_CLUSTER_NAME',
+  'SHARPEYE_MEDIA_HTTP_URL',
+  'SHARPEYE_MEDIA_MAX_EGRESS_KBPS',
+  'SHARPEYE_MEDIA_MAX_STREAMS',
   'SHARPEYE_SECRET_KEY',
   'SHARPEYE_BODY_LIMIT',
   'SHARPEYE_WEB_DIR',
@@ -133,6 +164,15 @@ const KEYS = [
   'SHARPEYE_S3_SECRET_KEY',
   'SHARPEYE_S3_FORCE_PATH_STYLE',
   'SHARPEYE_S3_KEEP_LOCAL_HOURS',
+  'SHARPEYE_METRICS_TOKEN',
+  'SHARPEYE_AVAILABILITY_PROBE_CONCURRENCY',
+  'SHARPEYE_AVAILABILITY_PROBE_INTERVAL_MIN',
+  'SHARPEYE_AVAILABILITY_TARGET',
+  'SHARPEYE_TLS_CERT',
+  'SHARPEYE_TLS_KEY',
+  'SHARPEYE_TLS_SELF_SIGNED',
+  'SHARPEYE_LOGIN_RATE',
+  'SHARPEYE_SEED_RATE',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -223,6 +263,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
   const secretKey = get('SHARPEYE_SECRET_KEY');
   if (secretKey !== undefined && !/^[0-9a-fA-F]{64}$/.test(secretKey)) bad('SHARPEYE_SECRET_KEY', 'expected 64 hex characters');
+  // every node signs and checks media URLs and seals secrets with the same key (issue 13 §5)
+  if (role !== 'all' && secretKey === undefined) bad('SHARPEYE_SECRET_KEY', `the same key must be given to every node when SHARPEYE_ROLE is ${role}`);
+  const clusterName = get('SHARPEYE_CLUSTER_NAME') ?? 'sharpeye';
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(clusterName)) bad('SHARPEYE_CLUSTER_NAME', `expected 1–32 of A-Z a-z 0-9 _ -, got "${clusterName}"`);
+  const mediaHttpUrl = get('SHARPEYE_MEDIA_HTTP_URL');
+  if (mediaHttpUrl !== undefined && !/^https?:\/\/[^/\s]+$/.test(mediaHttpUrl)) bad('SHARPEYE_MEDIA_HTTP_URL', `expected http(s)://host:port without a path, got "${mediaHttpUrl}"`);
   const bodyLimitRaw = get('SHARPEYE_BODY_LIMIT') ?? String(1024 * 1024);
   if (!/^\d+$/.test(bodyLimitRaw) || Number(bodyLimitRaw) < 1024) bad('SHARPEYE_BODY_LIMIT', 'expected a byte count ≥ 1024');
 
@@ -231,6 +277,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const n = Number(v);
     if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) bad(key, `expected seconds between ${min} and ${max}, got "${v}"`);
     return n;
+  };
+  const count = (key: Key, max: number): number => {
+    const v = get(key) ?? '0';
+    if (!/^\d+$/.test(v) || Number(v) > max) bad(key, `expected a whole number between 0 and ${max}, got "${v}"`);
+    return Number(v);
   };
   const mediaIp = get('SHARPEYE_MEDIA_IP');
   if (mediaIp !== undefined && !/^[0-9a-fA-F:.]+$/.test(mediaIp)) bad('SHARPEYE_MEDIA_IP', `expected an IP address, got "${mediaIp}"`);
@@ -260,6 +311,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     nodeId: get('SHARPEYE_NODE_ID') ?? `${hostname()}:${httpPort}`,
     natsUrl,
     redisUrl,
+    clusterName,
+    mediaHttpUrl,
+    mediaMaxEgressKbps: count('SHARPEYE_MEDIA_MAX_EGRESS_KBPS', 100_000_000),
+    mediaMaxStreams: count('SHARPEYE_MEDIA_MAX_STREAMS', 1_000_000),
     secretKey,
     bodyLimit: Number(bodyLimitRaw),
     webDir: path.resolve(cwd, get('SHARPEYE_WEB_DIR') ?? 'dist/web'),
@@ -285,8 +340,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     imageMaxBytes: Math.floor(seconds('SHARPEYE_IMAGE_MAX_MB', 10, 0.01, 100) * 2 ** 20),
     imageIngestDir: get('SHARPEYE_IMAGE_INGEST_DIR')?.trim() ? path.resolve(get('SHARPEYE_IMAGE_INGEST_DIR')!.trim()) : null,
     s3: s3 ? Object.freeze(s3) : null,
+    metricsToken: metricsToken(get('SHARPEYE_METRICS_TOKEN')),
+    availabilityProbeConcurrency: Math.floor(seconds('SHARPEYE_AVAILABILITY_PROBE_CONCURRENCY', 2, 0, 32)),
+    availabilityProbeIntervalMin: seconds('SHARPEYE_AVAILABILITY_PROBE_INTERVAL_MIN', 30, 1, 10_080),
+    availabilityTarget: seconds('SHARPEYE_AVAILABILITY_TARGET', 95, 0, 100),
+    tls: tlsConfig(get, dataDir, cwd),
+    loginRatePerMin: Math.floor(seconds('SHARPEYE_LOGIN_RATE', 10, 1, 10_000)),
+    seedRatePerSec: seconds('SHARPEYE_SEED_RATE', 100, 1, 100_000),
   };
   return Object.freeze({ ...cfg, rtpPortRange: Object.freeze(cfg.rtpPortRange), recordDirs: Object.freeze([...cfg.recordDirs]) as string[] });
+}
+
+/** SHARPEYE_METRICS_TOKEN: a bearer token of 16+ printable characters (a short one is refused, not silently weak). */
+function metricsToken(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[\x21-\x7e]{16,256}$/.test(v)) bad('SHARPEYE_METRICS_TOKEN', 'expected 16–256 printable characters without spaces');
+  return v;
 }
 
 /** SHARPEYE_S3_*: on when a bucket is named; the other keys are checked only then. */
@@ -325,6 +394,20 @@ function s3Config(get: (k: Key) => string | undefined): S3Config | null {
     forcePathStyle: fps === undefined ? endpoint !== undefined : bool('SHARPEYE_S3_FORCE_PATH_STYLE', fps),
     keepLocalHours: Number(keep),
   };
+}
+
+/** SHARPEYE_TLS_CERT/KEY (both or neither) or SHARPEYE_TLS_SELF_SIGNED=true (files in the data dir). */
+function tlsConfig(get: (k: Key) => string | undefined, dataDir: string, cwd: string): Readonly<TlsConfig> | null {
+  const cert = get('SHARPEYE_TLS_CERT');
+  const key = get('SHARPEYE_TLS_KEY');
+  const self = bool('SHARPEYE_TLS_SELF_SIGNED', get('SHARPEYE_TLS_SELF_SIGNED') ?? 'false');
+  if ((cert === undefined) !== (key === undefined)) bad(cert === undefined ? 'SHARPEYE_TLS_CERT' : 'SHARPEYE_TLS_KEY', 'SHARPEYE_TLS_CERT and SHARPEYE_TLS_KEY go together');
+  if (cert !== undefined && key !== undefined) {
+    if (self) bad('SHARPEYE_TLS_SELF_SIGNED', 'use either a configured certificate (SHARPEYE_TLS_CERT/KEY) or a self-signed one, not both');
+    return Object.freeze({ certFile: path.resolve(cwd, cert), keyFile: path.resolve(cwd, key), selfSigned: false });
+  }
+  if (!self) return null;
+  return Object.freeze({ certFile: path.join(dataDir, 'tls', 'cert.pem'), keyFile: path.join(dataDir, 'tls', 'key.pem'), selfSigned: true });
 }
 
 /** SHARPEYE_* variables we do not know: most likely typos; reported as a warning at start. */

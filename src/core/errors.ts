@@ -63,6 +63,23 @@ export const ErrorCatalogue = {
   SNAPSHOT_SESSION_UNKNOWN: { status: 404, message: 'No such snapshot upload session' },
   SNAPSHOT_SESSION_EXPIRED: { status: 410, message: 'The snapshot upload session has expired' },
   SNAPSHOT_SESSION_USED: { status: 409, message: 'The snapshot upload session has received all its pictures' },
+  // security, backup (issue 14 §5–6, R11)
+  RATE_LIMITED: { status: 429, message: 'Too many requests; try again later (Retry-After)' },
+  SENSITIVE_REASON_REQUIRED: { status: 400, message: 'This channel is sensitive: a reason is required to view it' },
+  SOD_VIOLATION: { status: 403, message: 'Separation of duties (三员分立): this change would mix system, security and audit duties' },
+  SECRET_KEY_MISMATCH: { status: 500, message: 'The secret key cannot open the secrets stored in the database' },
+  BACKUP_INVALID: { status: 400, message: 'The backup file is damaged or not a sharpeye backup' },
+  BACKUP_TOO_NEW: { status: 409, message: 'The backup was made by a newer sharpeye version' },
+  // operations: alert rules and fault tickets (issue 14 §4)
+  ALERT_RULE_INVALID: { status: 400, message: 'Alert rule invalid' },
+  TICKET_STATE: { status: 409, message: 'The fault ticket is not in a state that allows this' },
+  METRICS_TOKEN_INVALID: { status: 401, message: 'Metrics token missing or wrong' },
+  // cluster (issue 13)
+  NODE_UNAVAILABLE: { status: 503, message: 'The media node holding this stream cannot be reached' },
+  NO_MEDIA_NODE: { status: 503, message: 'No media node is online with room for the stream' },
+  CLUSTER_UNAVAILABLE: { status: 503, message: 'The cluster services (NATS, Redis, PostgreSQL) cannot be reached' },
+  // availability and video quality diagnosis (issue 14, R12/R15)
+  QUALITY_CHECK_FAILED: { status: 502, message: 'The picture check could not read the channel\'s video' },
   // configuration
   CONFIG_INVALID: { status: 500, message: 'Configuration invalid' },
   // server side

@@ -9,7 +9,12 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       level,
       base: undefined,
       redact: {
-        paths: ['password', '*.password', 'token', '*.token', 'req.headers.authorization', 'req.headers["x-api-key"]', 'key', '*.key'],
+        paths: [
+          'password', '*.password', 'token', '*.token', 'req.headers.authorization', 'req.headers["x-api-key"]', 'key', '*.key',
+          // R11: sealed secrets, S3 keys and the secret key never reach a log line (test/security/secrets.test.ts)
+          'passwordSealed', '*.passwordSealed', 'password_sealed', '*.password_sealed', 'secretAccessKey', '*.secretAccessKey', 'secretKey', '*.secretKey',
+          'sipPassword', '*.sipPassword', 'imagePassword', '*.imagePassword', 'appIdentityKey', '*.appIdentityKey',
+        ],
         censor: '[redacted]',
       },
     },

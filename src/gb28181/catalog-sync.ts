@@ -2,6 +2,7 @@ import type { CatalogItem } from '../lib/manscdp/index.js';
 import type { CatalogEntry } from '../store/repos/gb-state.js';
 import type { GbDeps } from './context.js';
 import type { DeviceJournal } from './device-journal.js';
+import { yieldToLoop } from './yield.js';
 
 /**
  * What each device last reported per channel. A device usually sends its whole catalog twice on registration (the
@@ -32,6 +33,25 @@ export class CatalogCache {
     if (channelId === undefined) this.byDevice.delete(deviceId);
     else this.byDevice.get(deviceId)?.delete(channelId);
   }
+}
+
+/** Items per transaction when a catalog is stored: a 5,000-channel lower platform is 10 transactions, not one long block. */
+const APPLY_CHUNK = 500;
+
+/**
+ * Stores a catalog (GB/T 28181-2016 §9.2.1) in one transaction per 500 items, letting the event loop turn between
+ * them, so a huge catalog never holds the loop (SQLite runs on the main thread) for more than one chunk.
+ */
+export async function applyCatalogChunked(deps: GbDeps, deviceId: string, entries: CatalogEntry[], now: string): Promise<{ added: number; updated: number; orgs: number }> {
+  const sum = { added: 0, updated: 0, orgs: 0 };
+  for (let i = 0; i === 0 || i < entries.length; i += APPLY_CHUNK) {
+    if (i) await yieldToLoop();
+    const r = await deps.store.gb.applyCatalog(deviceId, entries.slice(i, i + APPLY_CHUNK), now);
+    sum.added += r.added;
+    sum.updated += r.updated;
+    sum.orgs += r.orgs;
+  }
+  return sum;
 }
 
 export function toEntry(i: CatalogItem): CatalogEntry {
@@ -67,7 +87,7 @@ export async function applyCatalogEvents(deps: GbDeps, journal: DeviceJournal, c
   // ADD/UPDATE in one transaction: a subscription NOTIFY often carries the whole catalog.
   const upserts = cache.changed(deviceId, withEvent.filter((x) => x.ev === 'ADD' || x.ev === 'UPDATE').map((x) => toEntry(x.it)));
   if (upserts.length) {
-    await deps.store.gb.applyCatalog(deviceId, upserts, now);
+    await applyCatalogChunked(deps, deviceId, upserts, now);
     cache.remember(deviceId, upserts);
   }
   const changedIds = new Set(upserts.map((e) => e.id));

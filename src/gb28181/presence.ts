@@ -1,6 +1,9 @@
 import type { GbDeps } from './context.js';
 import type { DeviceJournal } from './device-journal.js';
 import type { Registry } from './registry.js';
+import { yieldToLoop } from './yield.js';
+
+const FLUSH_CHUNK = 500;
 
 /**
  * Online/offline from keepalives (GB/T 28181-2016 §9.6): offline after `keepaliveMisses` intervals without one,
@@ -51,15 +54,27 @@ export class Presence {
     this.flushTimer.unref();
   }
 
-  async check(): Promise<void> {
+  private checking?: Promise<void>;
+
+  /** One pass at a time: a pass that yields mid-way (mass outage) must not overlap the next timer tick. */
+  check(): Promise<void> {
+    this.checking ??= this.checkOnce().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async checkOnce(): Promise<void> {
     const now = this.deps.clock.now().getTime();
     const { keepaliveMisses } = this.deps.settings;
+    let transitions = 0;
     for (const s of [...this.registry.all()]) {
       if (!s.online) continue;
       let why: string | undefined;
       if (now > s.expiresAt) why = 'registration expired without refresh';
       else if (now - s.lastSeen > keepaliveMisses * s.keepaliveInterval * 1000) why = `${keepaliveMisses} keepalives missed (interval ${s.keepaliveInterval}s)`;
-      if (why) await this.goOffline(s.deviceId, why).catch((e) => this.deps.log.error({ err: e }, 'offline transition failed'));
+      if (!why) continue;
+      // A mass outage takes thousands of devices offline in one check: a few DB writes each, in slices.
+      if (++transitions % 50 === 0) await yieldToLoop();
+      await this.goOffline(s.deviceId, why).catch((e) => this.deps.log.error({ err: e }, 'offline transition failed'));
     }
   }
 
@@ -67,7 +82,11 @@ export class Presence {
     const dirty = this.registry.takeDirty();
     if (!dirty.length) return;
     const newest = new Date(dirty.reduce((m, [, at]) => Math.max(m, at), 0)).toISOString();
-    await this.deps.store.gb.flushKeepalives(dirty.map(([id]) => id), newest).catch((e) => this.deps.log.error({ err: e }, 'keepalive flush failed'));
+    // 20,000 devices are 40 UPDATEs of 500: the loop gets a turn between them (SQLite runs them synchronously).
+    for (let i = 0; i < dirty.length; i += FLUSH_CHUNK) {
+      if (i) await yieldToLoop();
+      await this.deps.store.gb.flushKeepalives(dirty.slice(i, i + FLUSH_CHUNK).map(([id]) => id), newest).catch((e) => this.deps.log.error({ err: e }, 'keepalive flush failed'));
+    }
   }
 
   stop(): void {

@@ -1,5 +1,5 @@
 import { isGbId } from '../core/gbid.js';
-import { formatLocalIso } from '../core/time.js';
+import { formatLocalTime } from '../core/time.js';
 import { formatChallenge, parseAuthParams, parseNameAddr, userOf, verifyDigest } from '../lib/sip/index.js';
 import type { IncomingRequest } from '../sip/endpoint.js';
 import { AuthThrottle } from './auth-throttle.js';
@@ -25,6 +25,8 @@ const MAX_EXPIRES = 86_400;
 export class Registrar {
   private readonly nonces = new NonceStore();
   private readonly throttle = new AuthThrottle();
+  /** The Date header's seconds part, formatted once per second (Intl formatting costs ~20 µs per REGISTER). */
+  private dateCache = { second: -1, text: '' };
 
   constructor(
     private readonly deps: GbDeps,
@@ -46,6 +48,11 @@ export class Registrar {
     if (this.throttle.blocked(peer.address, nowMs)) return; // silent drop while a failure flood lasts
 
     const auth = msg.headers.get('authorization');
+    if (!auth && settings.autoAdmit) {
+      // Known or not, the first REGISTER only gets a challenge: no database read for it (half of a storm's REGISTERs).
+      const nonce = this.nonces.issue(nowMs);
+      return r.reply(401, 'Unauthorized', { 'WWW-Authenticate': formatChallenge(settings.domain, nonce, { qop: true }) });
+    }
     const sealed = await store.devices.passwordSealed(deviceId);
     const known = sealed !== undefined;
     if (!known && !settings.autoAdmit) {
@@ -90,7 +97,7 @@ export class Registrar {
       }
     }
     if (Number.isNaN(expires)) expires = 3600;
-    const headers = { Date: formatLocalIso(now, settings.tz) };
+    const headers = { Date: this.dateHeader(now) };
     if (expires === 0) {
       r.reply(200, 'OK', { ...headers, Expires: '0' });
       await this.unregister(deviceId, 'unregistered by the device (Expires: 0)');
@@ -118,6 +125,14 @@ export class Registrar {
       this.journal.log(deviceId, 'device.moved', 'info', `re-registered from ${peer.transport} ${peer.address}:${peer.port} (was ${previous.peer.address}:${previous.peer.port})`);
     }
     this.hooks.registered(deviceId, fresh || Boolean(moved));
+  }
+
+  /** `2026-11-24T09:40:00.000` in the platform's zone (GB/T 28181-2016 §9.1.2.1), same text as formatLocalIso. */
+  private dateHeader(now: Date): string {
+    const ms = now.getTime();
+    const second = Math.floor(ms / 1000);
+    if (second !== this.dateCache.second) this.dateCache = { second, text: formatLocalTime(now, this.deps.settings.tz) };
+    return `${this.dateCache.text}.${String(((ms % 1000) + 1000) % 1000).padStart(3, '0')}`;
   }
 
   async unregister(deviceId: string, why: string): Promise<void> {

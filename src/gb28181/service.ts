@@ -1,13 +1,13 @@
 import { AppError } from '../core/errors.js';
-import { Limiter } from '../core/limiter.js';
 import { buildQuery, buildResultResponse, decodeManscdp, encodeManscdp, ManscdpError, parseCatalog, parseRecordInfo, type ManscdpMessage, type MediaStatus, type XmlObject } from '../lib/manscdp/index.js';
 import { userOf } from '../lib/sip/index.js';
 import type { IncomingRequest } from '../sip/endpoint.js';
-import { applyCatalogEvents, CatalogCache, toEntry } from './catalog-sync.js';
+import { applyCatalogChunked, applyCatalogEvents, CatalogCache, toEntry } from './catalog-sync.js';
 import type { GbDeps } from './context.js';
 import { DeviceJournal } from './device-journal.js';
 import { GbInvites } from './invites.js';
 import { handleNotifyBody } from './notifications.js';
+import { OnboardingQueue } from './onboarding-queue.js';
 import { Outbound } from './outbound.js';
 import { PendingQueries, type QueryResult } from './pending-queries.js';
 import { Presence } from './presence.js';
@@ -31,13 +31,18 @@ export class GbService {
   readonly invites: GbInvites;
   private readonly registrar: Registrar;
   private readonly presence: Presence;
-  /** Post-registration work (catalog, info, subscriptions) is queued so a register storm cannot flood devices or the DB. */
-  private readonly afterRegister = new Limiter(64);
+  /**
+   * Post-registration work (info + catalog first, subscriptions after) is queued with back-pressure so a register
+   * storm cannot flood devices or the DB, nor hold the event loop (onboarding-queue.ts).
+   */
+  private readonly afterRegister = new OnboardingQueue();
   private readonly quietLog = new Map<string, number>();
   private stopped = false;
   private readonly catalogCache = new CatalogCache();
   /** Requests another service owns (an upper platform's, for the cascade) are taken before device routing. */
   intercept?: (r: IncomingRequest) => boolean;
+  /** Keepalives accepted from registered devices (read by /metrics, issue 14). */
+  keepalives = 0;
 
   constructor(private readonly deps: GbDeps) {
     this.journal = new DeviceJournal(deps);
@@ -46,7 +51,7 @@ export class GbService {
     this.invites = new GbInvites(deps, this.outbound);
     this.registrar = new Registrar(deps, this.registry, this.journal, {
       registered: (id, fresh) => {
-        if (fresh) void this.afterRegister.run(() => this.onboard(id)).catch(() => undefined);
+        if (fresh) this.afterRegister.push(() => this.onboard(id));
       },
       unregistered: (id) => {
         this.subscriptions.drop(id);
@@ -66,6 +71,7 @@ export class GbService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.afterRegister.stop();
     this.presence.stop();
     this.subscriptions.stopAll();
     await this.invites.byeAll();
@@ -152,6 +158,7 @@ export class GbService {
     if (isKeepalive(msg.body, deviceId)) {
       // Fast path: keepalives are most of the steady-state traffic (one per device per minute).
       r.reply(200);
+      this.keepalives++;
       await this.presence.heard(deviceId);
       return;
     }
@@ -163,6 +170,7 @@ export class GbService {
       return r.reply(400, e instanceof ManscdpError ? `Bad Request (${e.code})` : 'Bad Request');
     }
     r.reply(200);
+    if (m.cmdType === 'Keepalive') this.keepalives++;
     await this.presence.heard(deviceId);
     if (m.root === 'Response') return this.onResponse(deviceId, m);
     if (m.root === 'Notify') return handleNotifyBody(this.deps, this, deviceId, m, msg.headers.get('call-id'));
@@ -210,7 +218,7 @@ export class GbService {
     const r = await this.query(deviceId, 'Catalog', undefined, { timeoutMs: 30_000 });
     const entries = (r.items as Parameters<typeof toEntry>[0][]).filter((i) => i.deviceId).map(toEntry);
     const changed = this.catalogCache.changed(deviceId, entries);
-    const applied = await this.deps.store.gb.applyCatalog(deviceId, changed, this.deps.clock.now().toISOString());
+    const applied = await applyCatalogChunked(this.deps, deviceId, changed, this.deps.clock.now().toISOString());
     this.catalogCache.remember(deviceId, changed);
     this.journal.log(deviceId, 'catalog.synced', r.complete ? 'info' : 'warn', `${entries.length}/${r.sumNum ?? entries.length} items${r.complete ? '' : ' (incomplete)'}: ${applied.added} new, ${applied.updated} updated, ${entries.length - changed.length} unchanged, ${applied.orgs} orgs`);
     this.journal.push('device.catalog', deviceId, { id: deviceId, ...applied });
@@ -246,7 +254,8 @@ export class GbService {
       ),
       this.refreshCatalog(deviceId).catch((e) => this.logOnce(deviceId, 'query.failed', `Catalog after registration: ${(e as Error).message}`)),
     ]);
-    if (!this.stopped) this.subscriptions.ensure(deviceId);
+    // Subscriptions wait behind every device's catalog (low priority) but still count against the queue's limit.
+    if (!this.stopped) this.afterRegister.push(() => (this.stopped || !this.registry.get(deviceId) ? Promise.resolve() : this.subscriptions.ensure(deviceId)), 'low');
   }
 
   /** DeviceControl (GB/T 28181-2016 §A.2.3): `fields` are the control elements, e.g. `{ PTZCmd: 'A50F01…' }`. */
@@ -283,6 +292,8 @@ export class GbService {
       online: this.registry.onlineCount,
       pendingQueries: this.queries.size,
       onboardingQueued: this.afterRegister.waiting,
+      onboarding: { catalogQueued: this.afterRegister.waitingCatalog, running: this.afterRegister.active, limit: this.afterRegister.limit },
+      subscriptions: this.subscriptions.size,
       sip: { ...this.deps.endpoint.counters, pendingTransactions: this.deps.endpoint.pending },
     };
   }

@@ -29,8 +29,9 @@ export class Subscriptions {
     private readonly queries: PendingQueries,
   ) {}
 
-  ensure(deviceId: string): void {
-    for (const ev of eventsFor(deviceId)) void this.subscribe(deviceId, ev);
+  /** Subscribes to every event the device offers; resolves when each SUBSCRIBE was answered (or refused). */
+  async ensure(deviceId: string): Promise<void> {
+    await Promise.all(eventsFor(deviceId).map((ev) => this.subscribe(deviceId, ev)));
   }
 
   private async subscribe(deviceId: string, event: (typeof EVENTS)[number]): Promise<void> {

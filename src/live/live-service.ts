@@ -112,6 +112,13 @@ export class LiveService {
     }
     const inflight = this.starting.get(key);
     if (inflight) return inflight;
+    const restarting = this.sessions.get(key)?.restarting;
+    if (restarting) {
+      // a re-INVITE is under way (stall, device BYE, media node lost): join it rather than INVITE a second time
+      await restarting;
+      const again = await this.deps.media.stream(key);
+      if (again?.state === 'live' && this.sessions.has(key)) return again;
+    }
     const p = this.start(channel, variant).finally(() => this.starting.delete(key));
     this.starting.set(key, p);
     return p;

@@ -285,6 +285,23 @@ export class LocalMediaNode implements MediaNode {
     return this.hub.list().map((s) => this.info(s));
   }
 
+  /**
+   * What this node carries right now, for the cluster's load reports (issue 13): egress is each stream's bitrate times
+   * its readers (what the node has committed to send), ingress the streams' own bitrates.
+   */
+  loadFigures(): { streams: number; viewers: number; ingressKbps: number; egressKbps: number; rtpPortsFree: number; rtpPortsTotal: number } {
+    let viewers = 0;
+    let ingressKbps = 0;
+    let egressKbps = 0;
+    const all = this.hub.stats();
+    for (const s of all) {
+      viewers += s.readers;
+      ingressKbps += s.bitrateKbps;
+      egressKbps += s.bitrateKbps * s.readers;
+    }
+    return { streams: all.length, viewers, ingressKbps, egressKbps, rtpPortsFree: this.ports.available, rtpPortsTotal: this.ports.available + this.ports.inUse };
+  }
+
   // recording (issue 7) -------------------------------------------------------------------------------------------
 
   async startRecording(req: RecordStart): Promise<void> {
@@ -505,6 +522,7 @@ export class LocalMediaNode implements MediaNode {
       bytes: st.bytes,
       bitrateKbps: st.bitrateKbps,
       fps: st.fps,
+      gop: st.gop,
       codec: v?.codec,
       width: v?.width,
       height: v?.height,

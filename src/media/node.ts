@@ -66,6 +66,8 @@ export interface StreamInfo {
   bytes: number;
   bitrateKbps: number;
   fps: number;
+  /** frames per GOP (keyframe to keyframe) as the hub measured it (R12); 0 until known */
+  gop?: number;
   codec?: string;
   width?: number;
   height?: number;
@@ -151,6 +153,8 @@ export interface SegmentLocation {
   endMs: number;
   path: string;
   size: number;
+  /** the media node that wrote the file (cluster: playback runs there unless the object is in S3) */
+  nodeId?: string;
   /** uploaded to S3 (issue 8): the node reads the object when the local file is gone */
   objectKey?: string | null;
   etag?: string | null;

@@ -78,7 +78,7 @@ export class PlaybackService {
     const ok = rows.filter((r) => r.state === 'open' || r.state === 'closed');
     // uploaded segments carry their S3 object: the node reads it when the local file is gone (issue 8)
     const at = (r: (typeof ok)[number]) => (r.storage === 's3' && r.objectKey ? { objectKey: r.objectKey, etag: r.etag } : {});
-    return { segments: ok.map((r) => ({ id: r.id, channelId: r.channelId, startMs: r.startMs, endMs: r.endMs, path: r.path, size: r.size, ...at(r) })), damaged: rows.length - ok.length };
+    return { segments: ok.map((r) => ({ id: r.id, channelId: r.channelId, startMs: r.startMs, endMs: r.endMs, path: r.path, size: r.size, nodeId: r.nodeId, ...at(r) })), damaged: rows.length - ok.length };
   }
 
   async open(p: Principal, channelId: string, o: { startMs: number; endMs: number; speed?: number; source?: PlaybackSource }): Promise<PlaybackGrant> {

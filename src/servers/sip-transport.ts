@@ -100,7 +100,9 @@ export class SipSockets implements SipTransport {
       tcp.maxConnections = this.opts.maxTcpConnections ?? 15000;
       await new Promise<void>((resolve, reject) => {
         tcp.once('error', reject);
-        tcp.listen(this.local.port, host, () => {
+        // Accept queue of 4096 (Node's default is 511): thousands of devices connecting at once after a restart
+        // would otherwise lose SYNs and wait out 1 s, 3 s, 7 s retransmissions before they can even REGISTER.
+        tcp.listen({ port: this.local.port, host, backlog: 4096 }, () => {
           tcp.off('error', reject);
           resolve();
         });

@@ -144,7 +144,11 @@ export function createAnswers(cfg: AnswersConfig): ManscdpAnswers {
   };
 
   const serialOf = (id: string) => Number(id.slice(14));
+  /** OSD texts set by DeviceConfig/OSDConfig (GB/T 28181-2022 A.2.1.12): the camera's name from then on */
+  const osdNames = new Map<string, string>();
   const channelName = (id: string) => {
+    const set = osdNames.get(id);
+    if (set) return set;
     const n = serialOf(id);
     const h = mix(n, 7);
     return `${ROADS[h % ROADS.length]}与${ROADS[(h >>> 8) % ROADS.length]}交叉口${DIRS[(h >>> 16) % DIRS.length]}`;
@@ -295,7 +299,10 @@ export function createAnswers(cfg: AnswersConfig): ManscdpAnswers {
   const control = (dev: DeviceView, m: ManscdpMessage): MessageAnswer => {
     const id = m.deviceId || dev.id;
     if (m.cmdType.toLowerCase() !== 'devicecontrol') {
-      // DeviceConfig and the like: accepted
+      // DeviceConfig and the like: accepted; an OSDConfig text line becomes the channel's name (catalog, DeviceInfo)
+      const osd = m.cmdType.toLowerCase() === 'deviceconfig' ? (m.body.OSDConfig as { Item?: { Text?: unknown }[] } | undefined) : undefined;
+      const text = osd?.Item?.[0]?.Text;
+      if (typeof text === 'string' && text.trim()) osdNames.set(id === dev.id && !nvr ? plan.channelId(dev.index, 0) : id, text.trim().slice(0, 32));
       return { status: 200, kind: 'control', after: [buildResultResponse(m.cmdType, m.sn, id, 'OK')] };
     }
     const s = state(dev.index);

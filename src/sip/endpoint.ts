@@ -114,6 +114,19 @@ export class SipEndpoint {
   private readonly sweeper: NodeJS.Timeout;
   /** Counters for stats and benches. */
   readonly counters = { received: 0, sent: 0, parseErrors: 0, retransmitsAbsorbed: 0, timeouts: 0 };
+  /** Messages by direction, kind and method (`in request REGISTER`, `out response MESSAGE`): read by /metrics (issue 14). */
+  readonly byMethod = new Map<string, number>();
+
+  private countMethod(dir: 'in' | 'out', m: SipMessage): void {
+    let method: string;
+    if (m.kind === 'request') method = m.method;
+    else {
+      const cseq = m.headers.get('cseq') ?? '';
+      method = cseq.slice(cseq.lastIndexOf(' ') + 1).trim().toUpperCase() || '?';
+    }
+    const key = `${dir} ${m.kind} ${method}`;
+    this.byMethod.set(key, (this.byMethod.get(key) ?? 0) + 1);
+  }
 
   constructor(
     readonly transport: SipTransport,
@@ -150,6 +163,7 @@ export class SipEndpoint {
     const buf = serializeSipMessage(m);
     this.transport.send(peer, buf);
     this.counters.sent++;
+    this.countMethod('out', m);
     return buf;
   }
 
@@ -164,6 +178,7 @@ export class SipEndpoint {
       if (e instanceof SipParseError) this.answerUnparseable(data, peer, e);
       return;
     }
+    this.countMethod('in', msg);
     try {
       if (msg.kind === 'response') this.receiveResponse(msg);
       else this.receiveRequest(msg, peer);

@@ -138,6 +138,8 @@ export interface ChannelsTable {
   height: number | null;
   fps: number | null;
   bitrate_kbps: number | null;
+  /** frames per GOP measured by the hub (R12, migration 010_availability) */
+  gop: number | null;
   media_at: string | null;
   source_type: string | null;
   pull_mode: string | null;
@@ -368,7 +370,20 @@ export interface ChannelTracksTable {
   direction: number | null;
 }
 
+/** cluster nodes (issue 13) */
+export interface ClusterNodesTable {
+  id: string;
+  role: string;
+  /** JSON NodeAddresses */
+  addresses: string;
+  /** JSON NodeLimits */
+  limits: string;
+  started_at: string;
+  last_seen: string;
+}
+
 export interface DB {
+  cluster_nodes: ClusterNodesTable;
   users: UsersTable;
   roles: RolesTable;
   user_roles: UserRolesTable;

@@ -38,6 +38,8 @@ export interface StreamStats {
   bytes: number;
   bitrateKbps: number;
   fps: number;
+  /** video frames from one keyframe to the next, the last complete GOP (R12); 0 until two keyframes were seen */
+  gop: number;
   readers: number;
   params: TrackParams;
   droppedByReaders: number;
@@ -81,6 +83,9 @@ export class Stream extends EventEmitter<StreamEvents> {
   private readonly tracker = new ParamsTracker();
   private readonly bitrate = new RateMeter();
   private readonly framerate = new RateMeter();
+  /** video frames since the last keyframe (-1: none seen yet) and the last complete GOP's length */
+  private framesSinceKey = -1;
+  private lastGop = 0;
   private state: StreamStats['state'] = 'waiting';
   private frames = 0;
   private bytes = 0;
@@ -166,7 +171,13 @@ export class Stream extends EventEmitter<StreamEvents> {
     this.bytes += size;
     this.lastFrameAt = t;
     this.bitrate.add(t, size * 8);
-    if (frame.track === 'video') this.framerate.add(t, 1);
+    if (frame.track === 'video') {
+      this.framerate.add(t, 1);
+      if (frame.key) {
+        if (this.framesSinceKey > 0) this.lastGop = this.framesSinceKey;
+        this.framesSinceKey = 1;
+      } else if (this.framesSinceKey >= 0) this.framesSinceKey++;
+    }
     const changed = this.tracker.observe(frame);
     if (changed) {
       this.gop.clear();
@@ -306,6 +317,7 @@ export class Stream extends EventEmitter<StreamEvents> {
       readers: this.readers.size,
       params: this.tracker.params,
       droppedByReaders: this.droppedByReaders,
+      gop: this.lastGop,
     };
   }
 }

@@ -8,6 +8,7 @@ import { i18n, storedLocale, setLocale } from './i18n';
 import { onUnauthorized } from './api/http';
 import { useAuthStore } from './stores/auth';
 import { useEventsStore } from './stores/events';
+import { installAccessReasonPrompt } from './utils/accessReason';
 import './styles.css';
 
 const app = createApp(App);
@@ -29,6 +30,7 @@ function sessionLost() {
   }
 }
 onUnauthorized(sessionLost);
+installAccessReasonPrompt(); // sensitive channels ask why (R11)
 useEventsStore(pinia).onRevoked(sessionLost);
 
 app.mount('#app');

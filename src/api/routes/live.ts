@@ -8,6 +8,7 @@ import type { ApiDeps } from '../context.js';
 import { zipJpegs } from '../../media/ffmpeg/snapshot.js';
 import { Watermarks } from '../../record/watermark.js';
 import { Closed, IdParam } from '../schemas.js';
+import type { NodeAddresses } from '../../cluster/node-status.js';
 
 const LiveBody = Type.Object(
   {
@@ -25,11 +26,19 @@ const SnapshotsBody = Type.Object(
   Closed,
 );
 
-/** Absolute media URLs for the host the caller used (the console's origin), each with the signed token. */
-export function mediaUrls(req: FastifyRequest, deps: ApiDeps, path: string, token: string) {
+/**
+ * Absolute media URLs, each with the signed token: on the host the caller used (the console's origin) in single-process
+ * mode, on the media node that serves the viewer in a cluster (issue 13).
+ */
+export function mediaUrls(req: FastifyRequest, deps: ApiDeps, path: string, token: string, node?: NodeAddresses) {
+  const q = `token=${encodeURIComponent(token)}`;
+  if (node?.http) {
+    const http = node.http.replace(/\/$/, '');
+    const ws = http.replace(/^http/, 'ws');
+    return { flv: `${http}/media/${path}.flv?${q}`, wsFlv: `${ws}/media/${path}.flv?${q}`, hls: `${http}/media/${path}/index.m3u8?${q}`, rtsp: node.rtsp ? `rtsp://${node.rtsp}/${path}?${q}` : undefined };
+  }
   const host = req.host; // host[:port] as the client addressed us
   const secure = req.protocol === 'https';
-  const q = `token=${encodeURIComponent(token)}`;
   const rtspHost = req.hostname.includes(':') ? `[${req.hostname}]` : req.hostname;
   return {
     flv: `${secure ? 'https' : 'http'}://${host}/media/${path}.flv?${q}`,
@@ -37,6 +46,13 @@ export function mediaUrls(req: FastifyRequest, deps: ApiDeps, path: string, toke
     hls: `${secure ? 'https' : 'http'}://${host}/media/${path}/index.m3u8?${q}`,
     rtsp: `rtsp://${rtspHost}:${deps.rtspPort ?? deps.config.rtspPort}/${path}?${q}`,
   };
+}
+
+/** Cluster: the addresses of the node a new viewer of `path` connects to (origin, or a relay when it is full). */
+export async function servingNode(deps: ApiDeps, path: string, viewer: boolean): Promise<NodeAddresses | undefined> {
+  if (!deps.routed || !deps.nodes) return undefined;
+  const id = viewer ? await deps.routed.viewerNode(path) : await deps.routed.nodeOf(path);
+  return id ? (await deps.nodes.get(id))?.addresses : undefined;
 }
 
 /** Live video (R3): start or join a channel's stream, list running streams, stop one. */
@@ -57,7 +73,7 @@ export async function liveRoutes(root: FastifyInstance, deps: ApiDeps): Promise<
     try {
       const g = await live().live.open(p, ch, want, { codec: req.body?.codec });
       await audit(deps, req, { action: 'live.start', targetType: 'channel', targetId: ch.id, detail: `${g.variant}${g.fallback ? ' (no sub-stream: main)' : ''}${g.transcoded ? ' (H.264 rendition)' : ''}` });
-      return { ...mediaUrls(req, deps, g.path, g.token), stream: g.variant, fallback: g.fallback, transcoded: g.transcoded, expiresIn: deps.config.mediaTokenTtl, info: g.stream };
+      return { ...mediaUrls(req, deps, g.path, g.token, await servingNode(deps, g.path, true)), stream: g.variant, fallback: g.fallback, transcoded: g.transcoded, expiresIn: deps.config.mediaTokenTtl, info: g.stream };
     } catch (e) {
       await audit(deps, req, { action: 'live.start', targetType: 'channel', targetId: ch.id, detail: `${want}: ${(e as Error).message}`.slice(0, 300), result: 'fail' });
       throw e;

@@ -8,7 +8,7 @@ import { SPEEDS } from '../../record/playback-service.js';
 import { audit, principalOf } from '../audit.js';
 import type { ApiDeps } from '../context.js';
 import { Closed, IdParam } from '../schemas.js';
-import { mediaUrls } from './live.js';
+import { mediaUrls, servingNode } from './live.js';
 import { deviceDownloadRedirect, deviceRecordsAnswer } from './device-records.js';
 
 const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$' });
@@ -129,7 +129,7 @@ export async function recordRoutes(root: FastifyInstance, deps: ApiDeps): Promis
     try {
       const g = await rec().playback.open(p, ch.id, { startMs, endMs, speed: req.body.speed, source: req.body.source });
       await audit(deps, req, { action: 'playback.start', targetType: 'channel', targetId: ch.id, detail: `${req.body.start} – ${req.body.end} ×${req.body.speed ?? 1}${g.source === 'device' ? ' (device)' : ''}` });
-      const urls = mediaUrls(req, deps, g.path, g.token);
+      const urls = mediaUrls(req, deps, g.path, g.token, await servingNode(deps, g.path, false));
       return { session: g.session, flv: urls.flv, wsFlv: urls.wsFlv, hls: urls.hls, state: g.state, damagedSegments: g.damaged, expiresIn: deps.config.mediaTokenTtl, source: g.source, ...(g.firstFrameMs !== undefined ? { firstFrameMs: g.firstFrameMs } : {}) };
     } catch (e) {
       await audit(deps, req, { action: 'playback.start', targetType: 'channel', targetId: ch.id, detail: `${req.body.start} – ${req.body.end}: ${(e as Error).message}`.slice(0, 300), result: 'fail' });

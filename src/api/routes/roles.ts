@@ -6,6 +6,7 @@ import { assertPermission } from '../../auth/access.js';
 import { isPermission } from '../../auth/permissions.js';
 import { AppError } from '../../core/errors.js';
 import type { RoleInput } from '../../store/repos/roles.js';
+import { checkRoleHolders, checkRolePermissions } from '../../security/separation-of-duties.js';
 import { audit, changedFields, principalOf } from '../audit.js';
 import type { ApiDeps } from '../context.js';
 import { Closed, IdParam } from '../schemas.js';
@@ -52,6 +53,7 @@ export async function roleRoutes(root: FastifyInstance, deps: ApiDeps): Promise<
     async (req, reply) => {
       assertPermission(principalOf(req), 'role.manage');
       await validate(req.body);
+      checkRolePermissions(principalOf(req), req.body.permissions ?? []); // 三员分立 (security/separation-of-duties.ts)
       if (await deps.store.roles.byName(req.body.name)) throw new AppError('CONFLICT', `Role "${req.body.name}" exists (角色名已存在)`);
       const id = randomUUID();
       await deps.store.roles.create(id, req.body, false, now());
@@ -71,6 +73,10 @@ export async function roleRoutes(root: FastifyInstance, deps: ApiDeps): Promise<
         throw new AppError('BUILTIN_READONLY', 'Built-in roles keep their name and permissions; only scopes can change (内置角色权限不可修改)');
       }
       await validate(req.body);
+      if (req.body.permissions) {
+        checkRolePermissions(principalOf(req), req.body.permissions); // 三员分立
+        await checkRoleHolders(deps.store, r.id, req.body.permissions);
+      }
       if (req.body.name && req.body.name !== r.name && (await deps.store.roles.byName(req.body.name))) throw new AppError('CONFLICT', `Role "${req.body.name}" exists`);
       await deps.store.roles.update(r.id, req.body, now());
       deps.access.invalidate();

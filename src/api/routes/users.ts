@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { assertPermission } from '../../auth/access.js';
+import { assertPermission, type Principal } from '../../auth/access.js';
+import { checkUserRoles } from '../../security/separation-of-duties.js';
 import { checkPasswordPolicy, hashPassword } from '../../auth/password.js';
 import { AppError } from '../../core/errors.js';
 import type { UserRow } from '../../store/repos/users.js';
@@ -23,11 +24,12 @@ export async function userRoutes(root: FastifyInstance, deps: ApiDeps): Promise<
   const api = root.withTypeProvider<TypeBoxTypeProvider>();
   const now = () => deps.clock.now().toISOString();
 
-  async function checkRoles(ids: string[] | undefined): Promise<void> {
+  async function checkRoles(ids: string[] | undefined, actor?: Principal, targetUserId: string | null = null): Promise<void> {
     if (!ids) return;
     const found = await deps.store.roles.byIds(ids);
     const missing = ids.filter((id) => !found.some((r) => r.id === id));
     if (missing.length) throw new AppError('VALIDATION_FAILED', `roleIds: unknown role(s) ${missing.join(', ')}`);
+    if (actor) checkUserRoles(actor, targetUserId, found); // 三员分立 (security/separation-of-duties.ts)
   }
 
   api.get(
@@ -53,7 +55,7 @@ export async function userRoutes(root: FastifyInstance, deps: ApiDeps): Promise<
       const b = req.body;
       if (await deps.store.users.rowByUsername(b.username)) throw new AppError('CONFLICT', `User name "${b.username}" is taken (用户名已存在)`);
       checkPasswordPolicy(b.password, b.username);
-      await checkRoles(b.roleIds);
+      await checkRoles(b.roleIds, principalOf(req));
       const t = now();
       const row: UserRow = {
         id: randomUUID(),
@@ -93,6 +95,7 @@ export async function userRoutes(root: FastifyInstance, deps: ApiDeps): Promise<
       const row = await deps.store.users.row(req.params.id);
       if (!row) throw new AppError('NOT_FOUND', `User ${req.params.id} not found`);
       const b = req.body;
+      if (b.roleIds) await checkRoles(b.roleIds, p, row.id);
       if (row.id === p.userId && (b.enabled === false || b.roleIds)) {
         throw new AppError('VALIDATION_FAILED', 'You cannot disable yourself or change your own roles (不能停用自己或修改自己的角色)');
       }

@@ -26,6 +26,8 @@ export interface Channel {
   fps: number | null;
   /** measured by the media core the last time video ran (R12) */
   bitrateKbps: number | null;
+  /** frames per GOP (keyframe interval) measured by the hub (R12) */
+  gop: number | null;
   mediaAt: string | null;
   /** where video comes from: a GB/T 28181 device (INVITE), an RTSP URL pulled by us, an RTMP publisher, an ONVIF camera */
   sourceType: SourceType;
@@ -98,6 +100,7 @@ function toChannel(r: Selectable<ChannelsTable>): Channel {
     height: r.height,
     fps: r.fps === null ? null : Number(r.fps),
     bitrateKbps: r.bitrate_kbps,
+    gop: r.gop ?? null,
     mediaAt: r.media_at,
     sourceType: (SOURCE_TYPES as readonly string[]).includes(r.source_type ?? '') ? (r.source_type as SourceType) : r.source_url ? 'rtsp' : 'gb',
     pullMode: r.pull_mode === 'always' ? 'always' : 'on-demand',
@@ -223,10 +226,10 @@ export class ChannelRepo {
   }
 
   /** What the media core measured on the channel's video (R12: codec, resolution, frame rate, bitrate). */
-  async setMediaQuality(id: string, q: { codec: string; width: number | null; height: number | null; fps: number | null; bitrateKbps: number | null }, at: string): Promise<void> {
+  async setMediaQuality(id: string, q: { codec: string; width: number | null; height: number | null; fps: number | null; bitrateKbps: number | null; gop?: number | null }, at: string): Promise<void> {
     await this.db
       .updateTable('channels')
-      .set({ codec: q.codec, width: q.width, height: q.height, fps: q.fps, bitrate_kbps: q.bitrateKbps, media_at: at })
+      .set({ codec: q.codec, width: q.width, height: q.height, fps: q.fps, bitrate_kbps: q.bitrateKbps, ...(q.gop ? { gop: q.gop } : {}), media_at: at })
       .where('id', '=', id)
       .execute();
   }

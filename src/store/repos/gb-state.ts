@@ -94,7 +94,15 @@ export class GbStateRepo {
     let updated = 0;
     let orgs = 0;
     await this.db.transaction().execute(async (tx) => {
-      const knownOrgs = new Set((await tx.selectFrom('orgs').select('id').execute()).map((r) => r.id));
+      // Only the orgs this catalog can name (its own 215/216 items and the parents its items point at): reading the
+      // whole org table per catalog cost O(orgs) for every device of a register storm.
+      const refs = new Set<string>();
+      for (const e of entries) for (const r of [e.id, e.parentId, e.businessGroupId, e.civilCode]) if (r) refs.add(r);
+      const knownOrgs = new Set<string>();
+      const refList = [...refs];
+      for (let i = 0; i < refList.length; i += 500) {
+        for (const r of await tx.selectFrom('orgs').select('id').where('id', 'in', refList.slice(i, i + 500)).execute()) knownOrgs.add(r.id);
+      }
       const existingIds = new Set<string>();
       const ids = entries.map((e) => e.id);
       for (let i = 0; i < ids.length; i += 500) {

@@ -58,6 +58,16 @@ export function setToken(value: string | null): void {
   }
 }
 
+let reasonHandler: ((message: string) => Promise<string | null>) | null = null;
+
+/**
+ * Sensitive channels (R11): a media request answered SENSITIVE_REASON_REQUIRED asks the user for a reason through
+ * this handler and is sent again with it (X-Access-Reason); null = the user cancelled.
+ */
+export function onReasonRequired(handler: ((message: string) => Promise<string | null>) | null): void {
+  reasonHandler = handler;
+}
+
 /** Called when an authenticated request answers 401 (token expired or revoked). */
 export function onUnauthorized(handler: (() => void) | null): void {
   unauthorizedHandler = handler;
@@ -81,6 +91,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Skip the global 401 handler (login form shows the error itself). */
   noAuthRedirect?: boolean;
+  /** why a sensitive channel is opened (sent as X-Access-Reason) */
+  reason?: string;
 }
 
 async function toApiError(res: Response): Promise<ApiError> {
@@ -105,6 +117,7 @@ async function toApiError(res: Response): Promise<ApiError> {
 export async function rawRequest(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
+  if (opts.reason) headers['X-Access-Reason'] = encodeURIComponent(opts.reason);
   let body: BodyInit | undefined;
   if (opts.body instanceof FormData) {
     body = opts.body;
@@ -121,6 +134,10 @@ export async function rawRequest(method: string, path: string, opts: RequestOpti
   if (!res.ok) {
     const err = await toApiError(res);
     if (res.status === 401 && !opts.noAuthRedirect && unauthorizedHandler) unauthorizedHandler();
+    if (err.code === 'SENSITIVE_REASON_REQUIRED' && !opts.reason && reasonHandler) {
+      const reason = await reasonHandler(err.message);
+      if (reason) return rawRequest(method, path, { ...opts, reason });
+    }
     throw err;
   }
   return res;

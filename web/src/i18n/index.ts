@@ -12,6 +12,14 @@ import patrolZhCN from './patrol.zh-CN';
 import patrolEn from './patrol.en';
 import imagesZhCN from './images.zh-CN';
 import imagesEn from './images.en';
+import namingZhCN from './naming.zh-CN';
+import namingEn from './naming.en';
+import opsalertsZhCN from './opsalerts.zh-CN';
+import opsalertsEn from './opsalerts.en';
+import opsZhCN from './ops.zh-CN';
+import opsEn from './ops.en';
+import viewauditZhCN from './viewaudit.zh-CN';
+import viewauditEn from './viewaudit.en';
 
 export type AppLocale = 'zh-CN' | 'en';
 export const LOCALES: AppLocale[] = ['zh-CN', 'en'];
@@ -28,7 +36,7 @@ export function storedLocale(): AppLocale {
 }
 
 /** Every message: the core files with the per-page files spread in (i18n.test.ts checks these). */
-export const messages = { 'zh-CN': { ...zhCN, ...playbackZhCN, ...liveZhCN, ...patrolZhCN, ...imagesZhCN }, en: { ...en, ...playbackEn, ...liveEn, ...patrolEn, ...imagesEn } };
+export const messages = { 'zh-CN': { ...zhCN, ...opsZhCN, ...playbackZhCN, ...liveZhCN, ...patrolZhCN, ...imagesZhCN, ...namingZhCN, ...opsalertsZhCN, ...viewauditZhCN }, en: { ...en, ...opsEn, ...playbackEn, ...liveEn, ...patrolEn, ...imagesEn, ...namingEn, ...opsalertsEn, ...viewauditEn } };
 
 export const i18n = createI18n({
   legacy: false,

@@ -8,8 +8,8 @@ describe('permission-based menu', () => {
     expect(keys([])).toEqual(['dashboard']);
   });
 
-  it('an operator with live.view and device.view sees the live wall, devices, channels, the map and orgs only', () => {
-    expect(keys(['live.view', 'device.view'])).toEqual(['dashboard', 'live', 'devices', 'channels', 'map', 'orgs']);
+  it('an operator with live.view and device.view sees the live wall, devices, channels, the naming check, the map and orgs only', () => {
+    expect(keys(['live.view', 'device.view'])).toEqual(['dashboard', 'live', 'devices', 'channels', 'naming', 'ops', 'map', 'orgs']);
   });
 
   it('patrol and alarms need their own permissions', () => {
@@ -37,7 +37,7 @@ describe('permission-based menu', () => {
     expect(keys(['user.manage'])).toEqual(['dashboard', 'users']);
     expect(keys(['role.manage'])).toEqual(['dashboard', 'roles']);
     expect(keys(['log.export'])).toEqual(['dashboard']);
-    expect(keys(['log.view', 'system.config', 'apikey.manage'])).toEqual(['dashboard', 'logs', 'apikeys', 'settings']);
+    expect(keys(['log.view', 'system.config', 'apikey.manage'])).toEqual(['dashboard', 'opsalerts', 'status', 'logs', 'apikeys', 'settings']);
   });
 
   it('allowed() accepts sets and arrays', () => {

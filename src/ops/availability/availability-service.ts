@@ -1,0 +1,96 @@
+import type { Clock } from '../../core/clock.js';
+import type { EventBus } from '../../core/events.js';
+import type { Logger } from '../../core/logger.js';
+import type { LiveService } from '../../live/live-service.js';
+import type { MediaNode } from '../../media/node.js';
+import type { Store } from '../../store/index.js';
+import type { ChannelScope } from '../../store/scope.js';
+import { AvailabilityAccountant } from './accountant.js';
+import { AvailabilityStore, type AvailabilityLevel } from './availability-store.js';
+import { localDay } from './days.js';
+import { AvailabilityProber, type ProbeSettings } from './prober.js';
+
+export interface AvailabilitySettings extends ProbeSettings {
+  /** target availability, percent (the dashboard marks orgs and channels below it) */
+  targetPercent: number;
+  /** real-time period of booking ticks, flushes and probe rounds (tests drive them by hand) */
+  tickMs?: number;
+  flushMs?: number;
+  probeEveryMs?: number;
+}
+
+/** Events after which presence changed: book the time up to now at once so transitions land on the right side. */
+const PRESENCE_EVENTS = new Set(['device.online', 'device.offline', 'device.catalog', 'device.deleted', 'channel.online', 'channel.offline', 'channel.deleted', 'channel.created', 'channel.updated']);
+
+/**
+ * Availability (完好率, R15): the accountant books time per channel and day, the rotating probe supplies video
+ * evidence for channels nobody watches, the store answers reports. Timers are real time; all booking uses the clock.
+ */
+export class AvailabilityService {
+  readonly repo: AvailabilityStore;
+  readonly accountant: AvailabilityAccountant;
+  readonly prober?: AvailabilityProber;
+  private timers: NodeJS.Timeout[] = [];
+  private off?: () => void;
+
+  constructor(
+    private readonly d: { store: Store; media?: MediaNode; live?: LiveService; bus: EventBus; clock: Clock; log: Logger; tz: string; settings: AvailabilitySettings },
+  ) {
+    this.repo = new AvailabilityStore(d.store.database.db);
+    this.accountant = new AvailabilityAccountant({ store: d.store, repo: this.repo, media: d.media, clock: d.clock, tz: d.tz, log: d.log });
+    if (d.live && d.media && d.settings.concurrency > 0) {
+      this.prober = new AvailabilityProber({ store: d.store, live: d.live, media: d.media, accountant: this.accountant, clock: d.clock, log: d.log, settings: d.settings });
+    }
+  }
+
+  get settings(): Readonly<AvailabilitySettings> {
+    return this.d.settings;
+  }
+
+  get tz(): string {
+    return this.d.tz;
+  }
+
+  async start(): Promise<void> {
+    await this.accountant.tick();
+    this.off = this.d.bus.on('event', (e) => {
+      if (PRESENCE_EVENTS.has(e.type)) void this.accountant.tick();
+    });
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      const t = setInterval(() => void fn().catch((err) => this.d.log.warn({ err }, 'availability timer failed')), ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.d.settings.tickMs ?? 30_000, () => this.accountant.tick());
+    every(this.d.settings.flushMs ?? 60_000, () => this.accountant.flush());
+    if (this.prober) every(this.d.settings.probeEveryMs ?? 10_000, () => this.prober!.runOnce());
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.off?.();
+    this.prober?.stop();
+    await this.accountant.tick();
+    await this.accountant.flush().catch((err) => this.d.log.error({ err }, 'availability flush at stop failed'));
+  }
+
+  /** Books everything up to now and writes it, so a report includes this very moment. */
+  async settle(): Promise<void> {
+    await this.accountant.tick();
+    await this.accountant.flush();
+  }
+
+  now(): Date {
+    return this.d.clock.now();
+  }
+
+  today(): string {
+    return localDay(this.d.clock.now().getTime(), this.d.tz);
+  }
+
+  async report(level: AvailabilityLevel, from: string, to: string, scope: ChannelScope, q: { page?: number; pageSize?: number; orgId?: string; below?: number } = {}) {
+    await this.settle();
+    return this.repo.report(level, from, to, scope, q);
+  }
+}
