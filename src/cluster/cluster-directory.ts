@@ -22,6 +22,8 @@ export class ClusterDirectory implements NodeDirectory {
   private readonly ee = new EventEmitter();
   private subs: Subscription[] = [];
   private timer?: NodeJS.Timeout;
+  /** our own NATS link is down: silence says nothing about the nodes, so nobody is marked down meanwhile */
+  private blind = false;
 
   constructor(private readonly o: { nc: NatsConnection; names: ClusterNames; repo: ClusterNodeRepo; log: Logger; now?: () => number }) {
     this.ee.setMaxListeners(0);
@@ -43,6 +45,17 @@ export class ClusterDirectory implements NodeDirectory {
         },
       }),
     );
+    void (async () => {
+      for await (const st of this.o.nc.status()) {
+        if (st.type === 'disconnect') this.blind = true;
+        if (st.type === 'reconnect') {
+          // a NATS restart must not look like every node dying: judge freshness from now on
+          this.blind = false;
+          const t = this.now();
+          for (const n of this.nodes.values()) n.seenMs = Math.max(n.seenMs, t);
+        }
+      }
+    })().catch(() => undefined);
     this.timer = setInterval(() => this.sweep(), 500);
     this.timer.unref();
   }
@@ -70,6 +83,7 @@ export class ClusterDirectory implements NodeDirectory {
   }
 
   private sweep(): void {
+    if (this.blind || this.o.nc.isClosed()) return;
     const t = this.now();
     for (const n of this.nodes.values()) if (n.online && t - n.seenMs > DOWN_AFTER_MS) this.markDown(n, `no report for ${Math.round((t - n.seenMs) / 1000)} s`);
   }

@@ -9,7 +9,8 @@ import type { NodeStatus } from './node-status.js';
 export interface PlacementInput {
   nodes: NodeStatus[];
   /** streams and kbps placed on each node and not yet visible in its report */
-  pending?: Map<string, { streams: number; kbps: number }>;
+  /** streams placed (with their expected ingress) and viewers handed out (expected egress) since the last reports */
+  pending?: Map<string, { streams: number; inKbps?: number; kbps: number }>;
   /** expected bitrate of the new stream */
   streamKbps?: number;
   exclude?: ReadonlySet<string>;
@@ -33,7 +34,7 @@ export function scoreNodes(i: PlacementInput): Scored[] {
   const out: Scored[] = [];
   for (const n of i.nodes) {
     if (!n.online || n.role === 'control' || !n.load || i.exclude?.has(n.id)) continue;
-    const p = i.pending?.get(n.id) ?? { streams: 0, kbps: 0 };
+    const p = i.pending?.get(n.id) ?? { streams: 0, inKbps: 0, kbps: 0 };
     const l = n.load;
     const streams = l.streams + p.streams;
     if (n.limits.maxStreams > 0 && streams + 1 > n.limits.maxStreams) continue;
@@ -42,7 +43,7 @@ export function scoreNodes(i: PlacementInput): Scored[] {
     const bandwidthHeadroom =
       n.limits.maxEgressKbps > 0
         ? Math.max(0, 1 - (l.egressKbps + p.kbps + (i.purpose === 'relay' ? want : 0)) / n.limits.maxEgressKbps)
-        : Math.max(0, 1 - (l.egressKbps + l.ingressKbps + p.kbps + want) / DEFAULT_LINK_KBPS);
+        : Math.max(0, 1 - (l.egressKbps + l.ingressKbps + (p.inKbps ?? 0) + p.kbps + want) / DEFAULT_LINK_KBPS);
     if (i.purpose === 'relay' && bandwidthHeadroom <= 0) continue;
     const cpuHeadroom = Math.max(0, 1 - l.cpu / Math.max(1, l.cores));
     const streamShare = Math.min(1, streams / (n.limits.maxStreams > 0 ? n.limits.maxStreams : 1000));

@@ -20,6 +20,9 @@ const PENDING_MS = 3_000;
 interface Pending {
   at: number;
   streams: number;
+  /** expected ingress of streams placed (kb/s) */
+  inKbps: number;
+  /** expected egress of viewers handed out (kb/s) */
   kbps: number;
 }
 
@@ -76,11 +79,11 @@ export class RoutedMediaNode implements MediaNode {
     return !!id && !!this.d.directory.peek(id)?.online;
   }
 
-  private pendingOf(nodeId: string): { streams: number; kbps: number } {
+  private pendingOf(nodeId: string): { streams: number; inKbps: number; kbps: number } {
     const t = Date.now();
     const list = (this.pending.get(nodeId) ?? []).filter((p) => t - p.at < PENDING_MS);
     this.pending.set(nodeId, list);
-    return list.reduce((a, p) => ({ streams: a.streams + p.streams, kbps: a.kbps + p.kbps }), { streams: 0, kbps: 0 });
+    return list.reduce((a, p) => ({ streams: a.streams + p.streams, inKbps: a.inKbps + p.inKbps, kbps: a.kbps + p.kbps }), { streams: 0, inKbps: 0, kbps: 0 });
   }
 
   private addPending(nodeId: string, p: Omit<Pending, 'at'>): void {
@@ -114,7 +117,7 @@ export class RoutedMediaNode implements MediaNode {
     const existing = await this.locate(ref.key);
     if (existing) return existing;
     const id = prefer && this.online(prefer) ? prefer : this.choose();
-    this.addPending(id, { streams: 1, kbps: DEFAULT_STREAM_KBPS });
+    this.addPending(id, { streams: 1, inKbps: DEFAULT_STREAM_KBPS, kbps: 0 });
     this.refs.set(ref.key, ref);
     this.orphans.delete(ref.key);
     this.d.registry.set(ref.key, id);
@@ -138,13 +141,13 @@ export class RoutedMediaNode implements MediaNode {
     const kbps = Math.max(64, info?.bitrateKbps ?? DEFAULT_STREAM_KBPS);
     const o = this.d.directory.peek(origin);
     if (o && !egressFull(o, this.pendingOf(origin).kbps)) {
-      this.addPending(origin, { streams: 0, kbps });
+      this.addPending(origin, { streams: 0, inKbps: 0, kbps });
       return origin;
     }
     for (const r of this.relays.get(key) ?? []) {
       const n = this.d.directory.peek(r);
       if (n?.online && !egressFull(n, this.pendingOf(r).kbps)) {
-        this.addPending(r, { streams: 0, kbps });
+        this.addPending(r, { streams: 0, inKbps: 0, kbps });
         return r;
       }
     }
@@ -155,7 +158,7 @@ export class RoutedMediaNode implements MediaNode {
     }
     try {
       const r = await starting;
-      this.addPending(r, { streams: 0, kbps });
+      this.addPending(r, { streams: 0, inKbps: 0, kbps });
       return r;
     } catch (e) {
       this.d.log.warn({ stream: key, err: (e as Error).message }, 'no relay could be started; the origin serves beyond its limit');

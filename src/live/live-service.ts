@@ -53,6 +53,8 @@ export class LiveService {
   private readonly sessions = new Map<string, Session>();
   private readonly starting = new Map<string, Promise<StreamInfo>>();
   private readonly byCallId = new Map<string, string>();
+  /** when URLs of a stream were last handed to a viewer (wall ms): a server-side user must not hang up under them */
+  private readonly granted = new Map<string, number>();
 
   constructor(
     private readonly deps: { store: Store; gb: GbService; media: MediaNode; tokens: MediaTokens; clock: Clock; log: Logger; settings: LiveSettings },
@@ -83,6 +85,7 @@ export class LiveService {
     }
     const token = this.deps.tokens.sign({ u: p.userId, s: p.tokenId ?? `key:${p.apiKeyId ?? ''}`, p: path, e: Math.floor(this.deps.clock.now().getTime() / 1000) + this.deps.settings.tokenTtlSec });
     await this.deps.media.touch(path);
+    this.granted.set(path, Date.now());
     return { stream: info, path, token, variant: g.variant, fallback: g.fallback, transcoded };
   }
 
@@ -237,12 +240,24 @@ export class LiveService {
     });
   }
 
+  /**
+   * A server-side user (availability probe, snapshot) is done with a stream it started: hang up unless a viewer was
+   * given its URLs since `sinceMs` (wall clock) or is watching — those keep it, and the linger ends it later.
+   */
+  async release(key: string, sinceMs: number, reason: string): Promise<void> {
+    if ((this.granted.get(key) ?? 0) >= sinceMs) return;
+    const s = await this.deps.media.stream(key).catch(() => undefined);
+    if (s && s.readers > 0) return;
+    await this.stop(key, reason);
+  }
+
   /** BYE and close the stream (last viewer left, or shutdown). */
   async stop(key: string, reason: string, byeTimeoutMs?: number): Promise<void> {
     const s = this.sessions.get(key);
     if (!s && reason === 'no viewers') return; // not ours (an RTMP publisher's stream lives as long as the publisher)
     if (s?.kind === 'always' && reason === 'no viewers') return;
     this.sessions.delete(key);
+    this.granted.delete(key);
     if (s) await this.bye(s, byeTimeoutMs);
     await this.deps.media.closeStream(key, reason).catch(() => undefined);
     if (s) this.deps.log.info({ stream: key, reason }, 'live stream stopped');

@@ -490,6 +490,8 @@ export class SimDevice {
     } catch {
       /* the platform did not answer; it can subscribe again */
     }
+    // stopped (or unsubscribed) while the initial NOTIFY was in flight: no timer, or it would outlive the device
+    if (expired()) return;
     const tick = () => {
       if (expired()) return this.endSubscription(sub, 'terminated;reason=timeout');
       if (sub.kind === 'MobilePosition') {

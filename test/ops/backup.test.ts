@@ -10,6 +10,7 @@ import { buildApp } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
+import { runAuditVerify } from '../../src/ops/audit-verify.js';
 import { createBackup, restoreBackup } from '../../src/ops/backup/backup.js';
 import { readTarGz, writeTarGz } from '../../src/ops/backup/tar.js';
 import { createPlatform } from '../../src/platform.js';
@@ -213,5 +214,20 @@ describe('restore refuses bad backups and changes nothing', () => {
     const r = await restoreBackup(configFor(dir, url), { file: good });
     assert.ok(r.previous.some((p) => p.includes('.pre-restore-')));
     assert.equal((await rows(url)).devices.length, 3);
+  });
+
+  it('audit:verify: intact after the restore; a changed row is named (exit 1 from the CLI)', async () => {
+    const config = configFor(dir, url);
+    assert.equal((await runAuditVerify(config)).exitCode, 0);
+    const d = openDatabase(url);
+    const victim = await d.db.selectFrom('user_logs').select('id').orderBy('id').offset(2).limit(1).executeTakeFirstOrThrow();
+    await d.db.updateTable('user_logs').set({ detail: 'nothing happened here' }).where('id', '=', victim.id).execute();
+    await d.close();
+    const r = await runAuditVerify(config);
+    assert.equal(r.exitCode, 1);
+    assert.equal(r.brokenAt, Number(victim.id));
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/ops/audit-verify-cli.ts'], { encoding: 'utf8', env: cliEnv(dir, url) });
+    assert.equal(cli.status, 1, cli.stdout + cli.stderr);
+    assert.match(cli.stderr, new RegExp(`BROKEN at row ${victim.id} `));
   });
 });

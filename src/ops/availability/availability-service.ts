@@ -17,6 +17,11 @@ export interface AvailabilitySettings extends ProbeSettings {
   tickMs?: number;
   flushMs?: number;
   probeEveryMs?: number;
+  /**
+   * the first probe round waits this long after start (default 2 min): after a restart devices re-register in a
+   * burst, and probing them then would add an INVITE storm to the REGISTER storm
+   */
+  probeStartDelayMs?: number;
 }
 
 /** Events after which presence changed: book the time up to now at once so transitions land on the right side. */
@@ -63,11 +68,15 @@ export class AvailabilityService {
     };
     every(this.d.settings.tickMs ?? 30_000, () => this.accountant.tick());
     every(this.d.settings.flushMs ?? 60_000, () => this.accountant.flush());
-    if (this.prober) every(this.d.settings.probeEveryMs ?? 10_000, () => this.prober!.runOnce());
+    if (this.prober) {
+      const first = setTimeout(() => every(this.d.settings.probeEveryMs ?? 10_000, () => this.prober!.runOnce()), this.d.settings.probeStartDelayMs ?? 120_000);
+      first.unref();
+      this.timers.push(first);
+    }
   }
 
   async stop(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) clearTimeout(t);
     this.timers = [];
     this.off?.();
     this.prober?.stop();

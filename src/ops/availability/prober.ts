@@ -84,10 +84,7 @@ export class AvailabilityProber {
       return { channelId, result: 'failed', detail, ms: Date.now() - t0 };
     } finally {
       // do not hold the stream: hang up unless a viewer joined while we waited for the first frame
-      if (started) {
-        const s = await this.d.media.stream(key).catch(() => undefined);
-        if (s && s.readers === 0) await this.d.live.stop(key, 'availability probe done').catch(() => undefined);
-      }
+      if (started) await this.d.live.release(key, t0, 'availability probe done').catch(() => undefined);
       this.running.delete(channelId);
     }
   }

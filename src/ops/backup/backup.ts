@@ -13,8 +13,11 @@ import { readTarGz, sha256File, writeTarGz, type TarSource } from './tar.js';
 
 /** Tables counted in the manifest. */
 const COUNTED = ['devices', 'channels', 'users', 'roles', 'orgs', 'user_logs', 'device_logs', 'alarm_logs'];
-/** Configuration values that are secrets: never written into a backup (the key only with --include-key, as its own part). */
-export const SECRET_CONFIG_KEYS = ['SHARPEYE_SECRET_KEY', 'SHARPEYE_SIP_PASSWORD', 'SHARPEYE_ADMIN_PASSWORD', 'SHARPEYE_IMAGE_PASSWORD', 'SHARPEYE_S3_ACCESS_KEY', 'SHARPEYE_S3_SECRET_KEY'];
+/**
+ * Configuration values that are secrets, never written into a backup (the key only with --include-key, as its own
+ * part): SHARPEYE_SECRET_KEY, the SIP/admin/image passwords, S3 keys, tokens (metrics) and any later key named so.
+ */
+export const isSecretConfigKey = (k: string): boolean => /PASSWORD|SECRET|TOKEN|ACCESS_KEY/.test(k);
 const DB_PART = { sqlite: 'database.sqlite', postgres: 'database.pgdump' } as const;
 
 function appVersion(): string {
@@ -46,7 +49,7 @@ export function publicConfig(env: NodeJS.ProcessEnv = process.env, cwd = process
   }
   const unknown = new Set(unknownEnvKeys(env));
   for (const [k, v] of Object.entries(env)) if (k.startsWith('SHARPEYE_') && k !== 'SHARPEYE_CONFIG' && !unknown.has(k) && v !== undefined && v !== '') out[k] = v;
-  for (const k of SECRET_CONFIG_KEYS) delete out[k];
+  for (const k of Object.keys(out)) if (isSecretConfigKey(k)) delete out[k];
   if (out.SHARPEYE_DATABASE_URL?.startsWith('postgres')) {
     const u = new URL(out.SHARPEYE_DATABASE_URL);
     u.password = '';
@@ -81,7 +84,8 @@ export async function createBackup(config: Readonly<Config>, o: BackupOptions): 
   const now = o.now ?? new Date();
   const dialect = dialectOf(config);
   let file = path.resolve(o.out);
-  if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, `sharpeye-backup-${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}.tar.gz`);
+  // an existing directory, or a name that is not an archive's: a directory to write into
+  if ((existsSync(file) && statSync(file).isDirectory()) || !/\.(tar\.gz|tgz)$/.test(file)) file = path.join(file, `sharpeye-backup-${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}.tar.gz`);
   mkdirSync(path.dirname(file), { recursive: true });
   const stage = path.join(path.dirname(file), `.sharpeye-backup-${randomBytes(6).toString('hex')}`);
   mkdirSync(stage, { mode: 0o700 });

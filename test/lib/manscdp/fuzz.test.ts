@@ -145,7 +145,8 @@ test('fuzz: mutated fixtures decode or throw ManscdpError, never hang', { timeou
   let decoded = 0;
   const codes = new Map<string, number>();
   let slowest = 0;
-  while (performance.now() - started < BUDGET_MS) {
+  // at least 300 mutations whatever the machine's load, more while the time budget lasts
+  while (runs < 300 || performance.now() - started < BUDGET_MS) {
     const input = mutate(corpus[Math.floor(r() * corpus.length)], r);
     const t0 = performance.now();
     try {
@@ -162,7 +163,6 @@ test('fuzz: mutated fixtures decode or throw ManscdpError, never hang', { timeou
     assert.ok(dt < 2000, `seed ${SEED} run ${runs}: one decode took ${dt.toFixed(0)} ms; input (base64): ${input.subarray(0, 4096).toString('base64')}`);
     runs++;
   }
-  assert.ok(runs >= 300, `only ${runs} runs`);
   assert.ok(decoded > 0 && codes.size >= 3, `decoded ${decoded}, codes ${[...codes.keys()].join(',')}`);
 });
 
