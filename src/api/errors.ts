@@ -37,10 +37,25 @@ export function errorHandler(err: FastifyError | AppError | Error, req: FastifyR
     void reply.status(fe.statusCode).send({ code: 'VALIDATION_FAILED', message: fe.message });
     return;
   }
+  if (isDatabaseUnreachable(err)) {
+    // PostgreSQL restarting or unreachable (issue 13 bad input): a clear 503 the client may retry; nothing half-written
+    req.log.warn({ err: err.message }, 'database unreachable');
+    void reply.status(503).header('retry-after', '5').send({ code: 'DATABASE_UNAVAILABLE', message: `${ErrorCatalogue.DATABASE_UNAVAILABLE.message}: ${err.message}` });
+    return;
+  }
   req.log.error({ err }, 'unhandled error');
   void reply.status(500).send({ code: 'INTERNAL', message: 'Internal error; see the server log' });
 }
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
   void reply.status(404).send({ code: 'ROUTE_NOT_FOUND', message: `No such endpoint: ${req.method} ${req.url.split('?')[0]}` });
+}
+
+/** Connection-level failures of the database driver (not query errors): refused, reset, terminated, shutting down. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+export function isDatabaseUnreachable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (!e) return false;
+  if (e.code && UNREACHABLE_CODES.has(e.code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|server closed the connection/i.test(e.message ?? '');
 }

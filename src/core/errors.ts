@@ -77,6 +77,7 @@ export const ErrorCatalogue = {
   // cluster (issue 13)
   NODE_UNAVAILABLE: { status: 503, message: 'The media node holding this stream cannot be reached' },
   NO_MEDIA_NODE: { status: 503, message: 'No media node is online with room for the stream' },
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database cannot be reached; try again shortly' },
   CLUSTER_UNAVAILABLE: { status: 503, message: 'The cluster services (NATS, Redis, PostgreSQL) cannot be reached' },
   // availability and video quality diagnosis (issue 14, R12/R15)
   QUALITY_CHECK_FAILED: { status: 502, message: 'The picture check could not read the channel\'s video' },

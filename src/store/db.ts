@@ -16,10 +16,15 @@ export interface Database {
 /** Opens the store named by `SHARPEYE_DATABASE_URL`: `sqlite://<file>`, `sqlite::memory:` or `postgres://...`. */
 export function openDatabase(url: string): Database {
   if (url.startsWith('postgres')) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
     // An idle pooled connection that the server closes (PostgreSQL restarted, failover, an administrator) emits
     // 'error' on the pool; unhandled, that would take the whole process down. The pool drops that client and the
     // next query opens a new connection, so noting it is enough.
+    // A connection lost while checked out (between the queries of a transaction) emits 'error' on its client, where
+    // the pool no longer listens: handled here, the transaction's next query fails and nothing else is affected.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => process.emitWarning(`PostgreSQL connection lost: ${err.message}`, { code: 'SHARPEYE_PG_LOST' }));
+    });
     pool.on('error', (err) => {
       process.emitWarning(`PostgreSQL connection lost while idle: ${err.message}`, { code: 'SHARPEYE_PG_IDLE' });
     });
