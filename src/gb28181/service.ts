@@ -39,6 +39,7 @@ export class GbService {
   private readonly quietLog = new Map<string, number>();
   private stopped = false;
   private readonly catalogCache = new CatalogCache();
+  private readonly catalogRetries = new Map<string, number>();
   /** Requests another service owns (an upper platform's, for the cascade) are taken before device routing. */
   intercept?: (r: IncomingRequest) => boolean;
   /** Keepalives accepted from registered devices (read by /metrics, issue 14). */
@@ -252,10 +253,40 @@ export class GbService {
         },
         (e) => this.logOnce(deviceId, 'query.failed', `DeviceInfo after registration: ${(e as Error).message}`),
       ),
-      this.refreshCatalog(deviceId).catch((e) => this.logOnce(deviceId, 'query.failed', `Catalog after registration: ${(e as Error).message}`)),
+      this.refreshCatalog(deviceId).then(
+        (r) => void (r.complete ? this.catalogRetries.delete(deviceId) : this.retryCatalog(deviceId, `incomplete (${r.total} items)`)),
+        (e) => {
+          this.logOnce(deviceId, 'query.failed', `Catalog after registration: ${(e as Error).message}`);
+          this.retryCatalog(deviceId, (e as Error).message);
+        },
+      ),
     ]);
     // Subscriptions wait behind every device's catalog (low priority) but still count against the queue's limit.
     if (!this.stopped) this.afterRegister.push(() => (this.stopped || !this.registry.get(deviceId) ? Promise.resolve() : this.subscriptions.ensure(deviceId)), 'low');
+  }
+
+  /**
+   * A catalog lost in a register storm (the device's answer timed out or stopped half-way) is asked again later, twice
+   * at most, so every channel ends up in the archive even when the Catalog NOTIFY subscription does not fill the gap.
+   */
+  private retryCatalog(deviceId: string, why: string): void {
+    const n = (this.catalogRetries.get(deviceId) ?? 0) + 1;
+    if (this.stopped || n > 2) {
+      this.catalogRetries.delete(deviceId);
+      return;
+    }
+    this.catalogRetries.set(deviceId, n);
+    const t = setTimeout(() => {
+      if (this.stopped || !this.registry.get(deviceId)) return;
+      this.afterRegister.push(() =>
+        this.refreshCatalog(deviceId).then(
+          (r) => void (r.complete ? this.catalogRetries.delete(deviceId) : this.retryCatalog(deviceId, 'still incomplete')),
+          (e) => this.retryCatalog(deviceId, (e as Error).message),
+        ),
+      );
+    }, 15_000 * n + Math.random() * 10_000);
+    t.unref();
+    this.journal.log(deviceId, 'catalog.retry', 'info', `Catalog asked again in ${15 * n}–${15 * n + 10} s (attempt ${n + 1}): ${why}`.slice(0, 300));
   }
 
   /** DeviceControl (GB/T 28181-2016 §A.2.3): `fields` are the control elements, e.g. `{ PTZCmd: 'A50F01…' }`. */
