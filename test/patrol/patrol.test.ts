@@ -85,7 +85,8 @@ for (const dialect of DIALECTS) {
     let opUserId: string;
     const inject = (method: string, url: string, payload?: unknown, headers = t.admin) => t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, headers, payload: payload as never });
     const start = async () => {
-      t = await startTestApp(dialect, { SHARPEYE_DATABASE_URL: db.url });
+      // the same key each start: the database's sealed key check must open (R11, a wrong key refuses to start)
+      t = await startTestApp(dialect, { SHARPEYE_DATABASE_URL: db.url, SHARPEYE_SECRET_KEY: 'a1'.repeat(32) });
       t.clock.set(at('2026-11-25T09:59:00'));
     };
 
