@@ -21,6 +21,8 @@ export type VideoVerdict = 'ok' | 'bad' | 'unknown';
 
 /** A running stream counts as delivering while its newest frame is younger than this (media node wall clock). */
 const FRESH_MS = 10_000;
+/** channels read per query when taking presence */
+const PRESENCE_PAGE = 2_000;
 
 /**
  * Books time to channel availability (完好率, R15): between two ticks every channel is observed, online if its
@@ -118,20 +120,32 @@ export class AvailabilityAccountant {
     this.verdicts.set(id, v);
   }
 
-  /** Channel online = channel online and, for GB/T 28181 channels, its device registered (§9.6 keepalives). */
+  /**
+   * Channel online = channel online and, for GB/T 28181 channels, its device registered (§9.6 keepalives). Read in
+   * pages of 2,000 with a yield between them: 100,000 channels in one synchronous SQLite read held the event loop
+   * for over a second every tick.
+   */
   private async readPresence(): Promise<Map<string, ChannelPresence>> {
-    const rows = await this.d.store.database.db
-      .selectFrom('channels')
-      .leftJoin('devices', 'devices.id', 'channels.device_id')
-      .select(['channels.id', 'channels.device_id', 'channels.org_id', 'channels.online', 'channels.source_type', 'channels.source_url', 'devices.online as device_online', 'devices.source as device_source'])
-      .execute();
     const out = new Map<string, ChannelPresence>();
-    for (const r of rows) {
-      const sourceType = r.source_type ?? (r.source_url ? 'rtsp' : 'gb');
-      const deviceOk = sourceType !== 'gb' || r.device_source !== 'gb' || Boolean(r.device_online);
-      out.set(r.id, { deviceId: r.device_id, orgId: r.org_id, sourceType, online: Boolean(r.online) && deviceOk });
+    let after = '';
+    for (;;) {
+      const rows = await this.d.store.database.db
+        .selectFrom('channels')
+        .leftJoin('devices', 'devices.id', 'channels.device_id')
+        .select(['channels.id', 'channels.device_id', 'channels.org_id', 'channels.online', 'channels.source_type', 'channels.source_url', 'devices.online as device_online', 'devices.source as device_source'])
+        .where('channels.id', '>', after)
+        .orderBy('channels.id')
+        .limit(PRESENCE_PAGE)
+        .execute();
+      for (const r of rows) {
+        const sourceType = r.source_type ?? (r.source_url ? 'rtsp' : 'gb');
+        const deviceOk = sourceType !== 'gb' || r.device_source !== 'gb' || Boolean(r.device_online);
+        out.set(r.id, { deviceId: r.device_id, orgId: r.org_id, sourceType, online: Boolean(r.online) && deviceOk });
+      }
+      if (rows.length < PRESENCE_PAGE) return out;
+      after = rows[rows.length - 1].id;
+      await new Promise((r) => setImmediate(r));
     }
-    return out;
   }
 
   /** Running live streams are free evidence: fresh frames → ok; a stream gone silent → bad. */

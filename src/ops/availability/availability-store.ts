@@ -110,6 +110,8 @@ export class AvailabilityStore {
           }),
         )
         .execute();
+      // let SIP and HTTP in between batches: 100,000 channels are 200 statements
+      await new Promise((r) => setImmediate(r));
     }
   }
 
