@@ -9,12 +9,10 @@
  * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server (node --cpu-prof) there.
  *   npx tsx bench/register-storm.ts --devices 20000 --channels 5 [--transport tcp] [--steady 60] [--keepalive 60]
  *
- * Last measured (2026-11-26, machine load average 10–15 on 2 cores from other work — see docs/gb28181.md#scale):
- *   20,000 × 5 UDP: all registered 96 s, 99,855/100,000 channels catalogued at 300 s (not all within the 420 s
- *   timeout), server CPU 5.8 ms per device, worst loop delay 1159 ms; 28 KB RSS per device.
- *   5,000 × 5 UDP (load ~12): all catalogued 35 s, drained 48 s, 5.7 ms CPU per device, worst loop delay 537 ms.
- *   5,000 × 5 TCP (load 14–18, before the 4096 accept queue): 4,148 registered at 140 s, not all within 300 s.
- *   The steady-state phase of both big runs overlapped unfinished onboarding: no valid keepalive figure yet.
+ * Last measured (2026-11-26, quiet machine, load average 1–2 — see docs/gb28181.md#scale):
+ *   20,000 × 5 UDP: all registered 17.7–24.5 s, all catalogued 52.3–82.4 s (goal 60 s), 3.6–5.0 ms server CPU per
+ *   device, worst loop delay 326–679 ms (p99 65 ms), 47–49 KB RSS per device; steady keepalive 20–25 % of one core.
+ *   5,000 × 5 UDP: catalogued 16.9 s, drained 22.2 s, worst loop delay 235 ms.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
