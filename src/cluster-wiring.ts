@@ -10,6 +10,7 @@ import { openNats, toBytes } from './cluster/nats-link.js';
 import { NodeReporter } from './cluster/node-reporter.js';
 import { openRedis } from './cluster/redis-link.js';
 import { RoutedMediaNode } from './cluster/routed-media-node.js';
+import { advertisedHost } from './cluster/node-status.js';
 import { StreamRegistry } from './cluster/stream-registry.js';
 import { clusterNames } from './cluster/subjects.js';
 import type { Store } from './store/index.js';
@@ -54,7 +55,7 @@ export async function createClusterControl(o: { config: Readonly<Config>; store:
     void redis.zadd(names.revokedKey, until, JSON.stringify({ ...m, at: Date.now() })).catch(() => undefined);
   };
   const control = wireMediaControl({ ...o, node, tokens, revoke });
-  const reporter = new NodeReporter({ nc, names, id: config.nodeId, role: 'control', addresses: { http: `http://${config.mediaIp ?? config.host}:${config.httpPort}` }, limits: { maxEgressKbps: 0, maxStreams: 0 }, nodes: repo, log: clog });
+  const reporter = new NodeReporter({ nc, names, id: config.nodeId, role: 'control', addresses: { http: `http://${advertisedHost(config)}:${config.httpPort}` }, limits: { maxEgressKbps: 0, maxStreams: 0 }, nodes: repo, log: clog });
   reporter.start();
   return {
     node,

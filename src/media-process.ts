@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import Fastify from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Config } from './config/index.js';
@@ -9,6 +8,7 @@ import { LoadSampler } from './cluster/load-sampler.js';
 import { serveMediaNode } from './cluster/media-rpc-server.js';
 import { fromBytes, openNats } from './cluster/nats-link.js';
 import { NodeReporter } from './cluster/node-reporter.js';
+import { advertisedHost } from './cluster/node-status.js';
 import { openRedis } from './cluster/redis-link.js';
 import { clusterNames } from './cluster/subjects.js';
 import { openDatabase } from './store/db.js';
@@ -56,7 +56,7 @@ export async function runMediaNode(config: Readonly<Config>, log: Logger) {
   await app.register(async (s) => m.http(s));
   await app.listen({ host: config.host, port: config.httpPort });
   const port = (app.server.address() as { port: number }).port;
-  const host = config.mediaIp ?? (config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host);
+  const host = advertisedHost(config);
 
   const database = openDatabase(config.databaseUrl);
   const reporter = new NodeReporter({

@@ -21,7 +21,7 @@ import { SipEndpoint } from './sip/endpoint.js';
 import { createMedia } from './media-wiring.js';
 import { createClusterControl } from './cluster-wiring.js';
 import { LocalDirectory } from './cluster/local-directory.js';
-import type { NodeDirectory } from './cluster/node-status.js';
+import { advertisedHost, type NodeDirectory } from './cluster/node-status.js';
 import { OnvifService } from './onvif/onvif-service.js';
 import { createRecording, type RecordWiringOptions } from './record-wiring.js';
 import { CascadeService } from './cascade/cascade-service.js';
@@ -83,7 +83,7 @@ export async function createPlatform(
   await media.startAlwaysOn();
   const nodes: NodeDirectory = cluster
     ? cluster.directory
-    : new LocalDirectory({ id: config.nodeId, node: local!.node, addresses: { http: `http://${config.mediaIp ?? config.host}:${config.httpPort}`, rtsp: `${config.mediaIp ?? config.host}:${local!.rtsp.port}`, rtpHost: config.mediaIp }, limits: { maxEgressKbps: config.mediaMaxEgressKbps, maxStreams: config.mediaMaxStreams } });
+    : new LocalDirectory({ id: config.nodeId, node: local!.node, addresses: { http: `http://${advertisedHost(config)}:${config.httpPort}`, rtsp: `${advertisedHost(config)}:${local!.rtsp.port}`, rtpHost: config.mediaIp }, limits: { maxEgressKbps: config.mediaMaxEgressKbps, maxStreams: config.mediaMaxStreams } });
   const recording = await createRecording({ config, store, media: media.node, live: media.live, gb, tokens: media.tokens, bus, clock, log, opts: recordOpts });
   // Cascade (R1): we as a lower platform to the bureau's upper platforms, on the same SIP socket.
   const cascadeLog = log.child({ component: 'cascade' });

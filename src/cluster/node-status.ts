@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 /**
  * What the platform knows about each node (issue 13, R10). In `all` mode there is one node holding every role; in a
  * cluster, media nodes announce themselves over NATS and report load every second, and a node that stops reporting
@@ -68,4 +70,9 @@ export interface NodeDirectory {
   list(): Promise<NodeStatus[]>;
   get(id: string): Promise<NodeStatus | undefined>;
   on<E extends keyof NodeDirectoryEvents>(event: E, fn: NodeDirectoryEvents[E]): () => void;
+}
+
+/** The address other machines reach this node at: SHARPEYE_MEDIA_IP, else the bound address, else the host name. */
+export function advertisedHost(c: { mediaIp?: string; host: string }): string {
+  return c.mediaIp ?? (c.host === '0.0.0.0' || c.host === '::' ? hostname() : c.host);
 }
