@@ -37,7 +37,7 @@ describe('permission-based menu', () => {
     expect(keys(['user.manage'])).toEqual(['dashboard', 'users']);
     expect(keys(['role.manage'])).toEqual(['dashboard', 'roles']);
     expect(keys(['log.export'])).toEqual(['dashboard']);
-    expect(keys(['log.view', 'system.config', 'apikey.manage'])).toEqual(['dashboard', 'opsalerts', 'status', 'logs', 'apikeys', 'settings']);
+    expect(keys(['log.view', 'system.config', 'apikey.manage'])).toEqual(['dashboard', 'opsalerts', 'status', 'logs', 'viewaudit', 'apikeys', 'settings']);
   });
 
   it('allowed() accepts sets and arrays', () => {
