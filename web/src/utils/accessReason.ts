@@ -8,7 +8,8 @@ import { t } from '../i18n';
  */
 export function installAccessReasonPrompt(): void {
   onReasonRequired(async () => {
-    const { ElMessageBox } = await import('element-plus');
+    // the signed-in shell's UI chunk (never a second copy of Element Plus, never on the login page)
+    const { ElMessageBox } = await import('../ui/full-ui');
     try {
       const r = await ElMessageBox.prompt(t('viewAudit.reasonPrompt'), t('viewAudit.reasonTitle'), {
         confirmButtonText: t('common.confirm'),
