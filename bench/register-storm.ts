@@ -6,7 +6,8 @@
  * bench, the simulator and the server each have their own event loop; the load average before/after is printed
  * because the 2 cores are shared (other processes make every figure worse, the event-loop delay most of all).
  * Prints ratios against the goals and against the same server idle (reference) in one run.
- * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server (node --cpu-prof) there.
+ * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server (node --cpu-prof) there; BENCH_NODE_FLAGS adds node flags
+ * (e.g. --trace-gc).
  *   npx tsx bench/register-storm.ts --devices 20000 --channels 5 [--transport tcp] [--steady 60] [--keepalive 60]
  *
  * Last measured (2026-11-26, quiet machine, load average 1–2 — see docs/gb28181.md#scale):
@@ -15,7 +16,7 @@
  *   5,000 × 5 UDP: catalogued 16.9 s, drained 22.2 s, worst loop delay 235 ms.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ const { values: a } = parseArgs({
     channels: { type: 'string', default: '5' },
     transport: { type: 'string', default: 'udp' },
     steady: { type: 'string', default: '60' },
+    settle: { type: 'string', default: '15' },
     keepalive: { type: 'string', default: '60' },
     timeout: { type: 'string', default: '300' },
   },
@@ -40,6 +42,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(f[11]) + Number(f[12]); // utime + stime
+}
+/** utime+stime per thread name (main loop, V8 GC helpers, libuv pool, …) */
+function threadTicks(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')).replace(/\d+$/, '#');
+      const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]));
+    } catch {
+      /* thread ended */
+    }
+  }
+  return out;
 }
 function rssMB(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -55,7 +72,8 @@ async function main() {
   const rtmp = 27000 + Math.floor(Math.random() * 1000);
   const rtp = 40000 + Math.floor(Math.random() * 200) * 100;
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const server = spawn(process.execPath, [...prof, '--max-old-space-size=4096', '--import', 'tsx', 'src/main.ts'], {
+  const extra = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
+  const server = spawn(process.execPath, [...prof, ...extra, '--max-old-space-size=4096', '--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, SHARPEYE_DATA_DIR: dataDir, SHARPEYE_HTTP_PORT: String(http), SHARPEYE_SIP_PORT: String(sip), SHARPEYE_RTSP_PORT: String(rtsp), SHARPEYE_RTMP_PORT: String(rtmp), SHARPEYE_RTP_PORT_RANGE: `${rtp}-${rtp + 99}`, SHARPEYE_HOST: '127.0.0.1', SHARPEYE_ADMIN_PASSWORD: 'Admin@12345', SHARPEYE_LOG_LEVEL: 'error', SHARPEYE_WEB_DIR: path.join(dataDir, 'none') },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -130,11 +148,15 @@ async function main() {
   const stStorm = await get('/gb/status?reset=1');
   const rss1 = rssMB(server.pid!);
 
-  // Steady state: keepalives only.
+  // Steady state: keepalives only, after the storm's garbage is collected and its timers have run out.
+  await sleep(Number(a.settle) * 1000);
   const steady = Number(a.steady);
   const c1 = cpuTicks(server.pid!);
+  const th1 = threadTicks(server.pid!);
   await sleep(steady * 1000);
   const steadyCpu = (cpuTicks(server.pid!) - c1) / CLK / steady;
+  const th2 = threadTicks(server.pid!);
+  const byThread = [...th2].map(([k, v]) => [k, (v - (th1.get(k) ?? 0)) / CLK / steady] as const).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]);
   const stSteady = await get('/gb/status');
 
   console.log(`\n=== register storm: ${N} devices × ${M} channels over ${a.transport} ===`);
@@ -145,6 +167,7 @@ async function main() {
   console.log(`SIP messages: ${stStorm.sip?.received} received, ${stStorm.sip?.sent} sent = ${((stStorm.sip?.received + stStorm.sip?.sent) / N).toFixed(1)} per device; ${((stormCpu * 1000) / N).toFixed(2)} ms server CPU per device`);
   console.log(`memory: ${rss0.toFixed(0)} MB idle → ${rss1.toFixed(0)} MB = ${(((rss1 - rss0) * 1024) / N).toFixed(1)} KB per device (${N * M} channels)`);
   console.log(`steady state (keepalive ${a.keepalive} s): ${(steadyCpu * 100).toFixed(2)} % of one core (goal < 5 % → ratio ${(steadyCpu / 0.05).toFixed(2)}); idle reference ${(idleCpu * 100).toFixed(2)} %; event-loop max ${stSteady.eventLoop?.maxMs} ms; online ${stSteady.online}`);
+  console.log(`  by thread: ${byThread.map(([k, v]) => `${k} ${(v * 100).toFixed(2)} %`).join(', ')}`);
   await sim.stop();
   server.kill('SIGTERM');
   await sleep(500);

@@ -47,7 +47,8 @@ export class Presence {
     return rows.length;
   }
 
-  start(checkEveryMs = 5000, flushEveryMs = 15000): void {
+  // keepalive times are written once a minute: they feed the console and the "silent for hours" alert, not presence
+  start(checkEveryMs = 5000, flushEveryMs = 60_000): void {
     this.timer = setInterval(() => void this.check(), checkEveryMs);
     this.flushTimer = setInterval(() => void this.flush(), flushEveryMs);
     this.timer.unref();

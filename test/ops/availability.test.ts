@@ -144,6 +144,38 @@ describe('availability: booking across local midnight and reports on both databa
     ]);
   });
 
+  test('presence events re-read only the channels they name; a deleted channel stops being observed', async () => {
+    const t = await startTestApp('sqlite', { SHARPEYE_AVAILABILITY_PROBE_CONCURRENCY: '0' });
+    try {
+      const { store, archive } = t.platform;
+      const db = store.database.db;
+      const now = t.clock.now().toISOString();
+      await archive.createDevice('35020000001180000009', { name: 'rtsp box' });
+      for (const id of ['35020000001320000091', '35020000001320000092']) {
+        await db.insertInto('channels').values({ id, device_id: '35020000001180000009', name: id.slice(-2), online: 1, capabilities: '{}', sensitive: 0, created_at: now, updated_at: now, source_type: 'rtsp', source_url: 'rtsp://127.0.0.1:1/x' } as never).execute();
+      }
+      const svc = t.platform.availability!;
+      const booked = async () =>
+        (await db.selectFrom('channel_availability').selectAll().orderBy('channel_id').execute()).map((r) => [r.channel_id.slice(-2), Number(r.observed_ms) / MIN, Number(r.online_ms) / MIN]);
+      await svc.settle();
+      t.clock.advance(10 * MIN);
+      // channel 91 goes offline; only it is re-read (as a channel.offline event would ask)
+      await db.updateTable('channels').set({ online: 0 }).where('id', '=', '35020000001320000091').execute();
+      await svc.accountant.refresh([], ['35020000001320000091']);
+      t.clock.advance(10 * MIN);
+      await svc.accountant.flush();
+      assert.deepEqual(await booked(), [['91', 20, 10], ['92', 20, 20]]);
+      // channel 92 deleted behind the accountant's back; a refresh of its device notices
+      await db.deleteFrom('channels').where('id', '=', '35020000001320000092').execute();
+      await svc.accountant.refresh(['35020000001180000009'], []);
+      t.clock.advance(10 * MIN);
+      await svc.accountant.flush();
+      assert.deepEqual(await booked(), [['91', 30, 10], ['92', 20, 20]], 'the deleted channel keeps the time booked before, nothing more');
+    } finally {
+      await t.close();
+    }
+  });
+
   for (const kind of DIALECTS) {
     test(`${kind}: an offline channel over midnight, rows add up, scope hides other channels`, async () => {
       const t = await startTestApp(kind, { SHARPEYE_AVAILABILITY_PROBE_CONCURRENCY: '0' });

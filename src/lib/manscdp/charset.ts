@@ -49,9 +49,13 @@ export function decodeText(input: Buffer): DecodedText {
   return { text: iconv.decode(bytes, 'gb18030'), charset: 'GB18030', declared };
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Text → bytes in the charset named by the prolog we write. */
 export function encodeText(text: string, charset: ManscdpCharset): Buffer {
-  return charset === 'UTF-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gb18030');
+  if (charset === 'UTF-8') return Buffer.from(text, 'utf8');
+  // ASCII is the same bytes in GB18030 (most queries and answers): skip the table-driven encoder
+  return ASCII.test(text) ? Buffer.from(text, 'latin1') : iconv.encode(text, 'gb18030');
 }
 
 export function isCharset(v: unknown): v is ManscdpCharset {
