@@ -74,7 +74,7 @@ async function main() {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const extra = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
   const server = spawn(process.execPath, [...prof, ...extra, '--max-old-space-size=4096', '--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, SHARPEYE_DATA_DIR: dataDir, SHARPEYE_HTTP_PORT: String(http), SHARPEYE_SIP_PORT: String(sip), SHARPEYE_RTSP_PORT: String(rtsp), SHARPEYE_RTMP_PORT: String(rtmp), SHARPEYE_RTP_PORT_RANGE: `${rtp}-${rtp + 99}`, SHARPEYE_HOST: '127.0.0.1', SHARPEYE_ADMIN_PASSWORD: 'Admin@12345', SHARPEYE_LOG_LEVEL: 'error', SHARPEYE_WEB_DIR: path.join(dataDir, 'none') },
+    env: { ...process.env, SHARPEYE_DATA_DIR: dataDir, SHARPEYE_HTTP_PORT: String(http), SHARPEYE_SIP_PORT: String(sip), SHARPEYE_RTSP_PORT: String(rtsp), SHARPEYE_RTMP_PORT: String(rtmp), SHARPEYE_RTP_PORT_RANGE: `${rtp}-${rtp + 99}`, SHARPEYE_HOST: '127.0.0.1', SHARPEYE_ADMIN_PASSWORD: 'Admin@12345', SHARPEYE_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error', SHARPEYE_WEB_DIR: path.join(dataDir, 'none') },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   children.push(server);
@@ -163,7 +163,7 @@ async function main() {
   console.log(`load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')} (2 shared cores)`);
   console.log(`all registered: ${registeredAt ? ((registeredAt - t0) / 1000).toFixed(1) : 'NO'} s; all catalogued: ${cataloguedAt ? ((cataloguedAt - t0) / 1000).toFixed(1) : 'NO'} s (goal 60 s → ratio ${(stormS / 60).toFixed(2)}); onboarding incl. subscriptions drained: ${drainedAt ? ((drainedAt - t0) / 1000).toFixed(1) : 'NO'} s`);
   console.log(`server CPU during storm (until drained): ${stormCpu.toFixed(1)} s = ${((stormCpu / drainS) * 100).toFixed(0)} % of one core; worst event-loop delay ${stStorm.eventLoop?.maxMs} ms (limit 200 → ratio ${(stStorm.eventLoop?.maxMs / 200).toFixed(2)}), p99 ${stStorm.eventLoop?.p99Ms} ms`);
-  console.log(`simulator process CPU during storm: ${simStormCpu.toFixed(1)} s (own process, same 2 cores)`);
+  console.log(`simulator process CPU during storm: ${simStormCpu.toFixed(1)} s (own process, same 2 cores); its counters ${JSON.stringify(sim.stats())}`);
   console.log(`SIP messages: ${stStorm.sip?.received} received, ${stStorm.sip?.sent} sent = ${((stStorm.sip?.received + stStorm.sip?.sent) / N).toFixed(1)} per device; ${((stormCpu * 1000) / N).toFixed(2)} ms server CPU per device`);
   console.log(`memory: ${rss0.toFixed(0)} MB idle → ${rss1.toFixed(0)} MB = ${(((rss1 - rss0) * 1024) / N).toFixed(1)} KB per device (${N * M} channels)`);
   console.log(`steady state (keepalive ${a.keepalive} s): ${(steadyCpu * 100).toFixed(2)} % of one core (goal < 5 % → ratio ${(steadyCpu / 0.05).toFixed(2)}); idle reference ${(idleCpu * 100).toFixed(2)} %; event-loop max ${stSteady.eventLoop?.maxMs} ms; online ${stSteady.online}`);

@@ -344,7 +344,9 @@ export class SimDevice {
   private async sendAll(bodies: Buffer[]): Promise<void> {
     let next = 0;
     const worker = async () => {
-      while (next < bodies.length && this.state === 'registered') {
+      // Not "state === registered": over TCP the platform's 200 to REGISTER and its first query often arrive in one
+      // read, so the query is handled before the REGISTER continuation has marked the device registered.
+      while (next < bodies.length && !this.stopped && this.state !== 'failed') {
         const b = bodies[next++];
         try {
           const r = await this.sendMessage(b);
