@@ -10,10 +10,11 @@
  * (e.g. --trace-gc).
  *   npx tsx bench/register-storm.ts --devices 20000 --channels 5 [--transport tcp] [--steady 60] [--keepalive 60]
  *
- * Last measured (2026-11-26, quiet machine, load average 1–2 — see docs/gb28181.md#scale):
- *   20,000 × 5 UDP: all registered 17.7–24.5 s, all catalogued 52.3–82.4 s (goal 60 s), 3.6–5.0 ms server CPU per
- *   device, worst loop delay 326–679 ms (p99 65 ms), 47–49 KB RSS per device; steady keepalive 20–25 % of one core.
- *   5,000 × 5 UDP: catalogued 16.9 s, drained 22.2 s, worst loop delay 235 ms.
+ * Last measured (2026-11-26, 2-core machine, load 1.5–2.7 — see docs/gb28181.md#scale):
+ *   20,000 × 5 UDP: all registered 10.3–13.8 s, all catalogued 24.7–32.2 s (goal 60 s), 1.8–2.0 ms server CPU per
+ *   device, worst loop delay 148 ms at load 1.5 (197–553 ms with a test suite on the other core; p99 37–91 ms),
+ *   53–57 KB RSS per device; steady keepalive 4.3 % of one core at load 1.5 (5.4–5.8 % under load).
+ *   5,000 × 5 TCP: catalogued 9.8 s, worst loop delay 188 ms, steady 4.9 %.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -1,3 +1,4 @@
+import type { Channel } from '../../store/repos/channels.js';
 /**
  * The video standard channels are measured against (R12; GB/T 28181-2016 §5.1.2 / GB 35114 practice for public
  * security video: 1080P, ≥ 25 fps, H.264 / H.265 / SVAC / MPEG-4).
@@ -13,15 +14,8 @@ export const STANDARD = {
 
 export type QualityFlag = 'not-measured' | 'below-1080p' | 'below-25fps' | 'codec-not-standard';
 
-export interface MeasuredQuality {
-  codec: string | null;
-  width: number | null;
-  height: number | null;
-  fps: number | null;
-  bitrateKbps: number | null;
-  gop: number | null;
-  mediaAt: string | null;
-}
+/** What the media core measured on the channel row (R12). */
+export type MeasuredQuality = Pick<Channel, 'codec' | 'width' | 'height' | 'fps' | 'bitrateKbps' | 'gop' | 'mediaAt'>;
 
 /** Flags of a channel's measured video against the standard; `not-measured` when video never ran. */
 export function qualityFlags(q: MeasuredQuality): QualityFlag[] {
