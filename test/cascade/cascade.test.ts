@@ -64,9 +64,9 @@ describe('cascade to an upper platform (a second sharpeye)', { skip: !HAVE_FFMPE
   });
 
   after(async () => {
+    await sim?.stop(); // before the platform goes: unregistering against nothing waits for timeouts
     await lower?.close();
     await upper?.close();
-    await sim?.stop();
   });
 
   test('registers to the upper, which sees only the shared channel under the ID it assigned', async () => {

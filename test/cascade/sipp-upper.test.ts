@@ -50,6 +50,8 @@ describe('cascade with sipp as the upper platform', { skip: (!HAVE_FFMPEG && 'ff
   let shared = '';
   let hidden = '';
   let upperId = '';
+  /** where the sipp registrar of the first test listened (our upper link stays registered to it) */
+  let upperPort = 0;
   const dir = mkdtempSync(path.join(tmpdir(), 'sipp-upper-'));
 
   before(async () => {
@@ -64,13 +66,8 @@ describe('cascade with sipp as the upper platform', { skip: (!HAVE_FFMPEG && 'ff
     assert.ok(hidden, 'camera registered');
   });
 
-  after(async () => {
-    await lower?.close();
-    await sim?.stop();
-  });
-
-  test('REGISTER with digest to sipp (401 → verified → 200)', async () => {
-    const port = await freeUdpPort();
+  /** sipp as the registrar on the upper's port for one REGISTER call (challenge, check, 200), listening when this resolves */
+  const registrar = async (port: number) => {
     const args = ['-sf', path.join(SIPP_DIR, 'upper-register.xml'), '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-nostdin', '-timeout', '20s', '-timeout_error', '-trace_err'];
     const sipp = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -78,6 +75,25 @@ describe('cascade with sipp as the upper platform', { skip: (!HAVE_FFMPEG && 'ff
     sipp.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => sipp.on('close', r));
     await new Promise((r) => setTimeout(r, 300));
+    return { sipp, exited, output: () => out };
+  };
+
+  after(async () => {
+    await sim?.stop(); // before the platform goes: unregistering against nothing waits for timeouts
+    // the same for our unregister from the upper: a registrar answers it (else closing waits out the REGISTER timeout)
+    const reg = upperPort ? await registrar(upperPort) : undefined;
+    await lower?.close();
+    if (reg) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([reg.exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
+      reg.sipp.kill('SIGKILL');
+    }
+  });
+
+  test('REGISTER with digest to sipp (401 → verified → 200)', async () => {
+    const port = await freeUdpPort();
+    const { exited, output } = await registrar(port);
     const r = await lower.app.inject({
       method: 'POST',
       url: '/api/v1/upper-platforms',
@@ -86,8 +102,9 @@ describe('cascade with sipp as the upper platform', { skip: (!HAVE_FFMPEG && 'ff
     });
     assert.equal(r.statusCode, 201, r.body);
     upperId = r.json().id;
+    upperPort = port;
     const code = await exited;
-    assert.equal(code, 0, `sipp verified our digest and answered 200: ${out.slice(-1500)}`);
+    assert.equal(code, 0, `sipp verified our digest and answered 200: ${output().slice(-1500)}`);
     const st = (await lower.app.inject({ method: 'GET', url: `/api/v1/upper-platforms/${upperId}`, headers: lower.admin })).json().status;
     assert.equal(st.state, 'registered');
     assert.equal(st.upperDate, '2026-11-25T10:00:00.000', 'the upper\'s Date header is kept as the time reference');

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { promisify } from 'node:util';
 import { connect } from 'nats';
 import { freshDatabase, type TestDatabase } from '../helpers/databases.js';
-import { ROOT, clusterKey, clusterName, freePort, startNode, type NodeProcess } from '../helpers/cluster.js';
+import { ROOT, clusterKey, clusterName, freeTcpUdpPort, startNode, type NodeProcess } from '../helpers/cluster.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,7 +60,7 @@ describe('cluster: 1 control + 2 media nodes on PostgreSQL, NATS and Redis', { t
       SHARPEYE_ADMIN_PASSWORD: PASSWORD,
       SHARPEYE_STREAM_LINGER: '4',
     });
-    const sipPort = await freePort();
+    const sipPort = await freeTcpUdpPort();
     control = await startNode('c1', { ...common, SHARPEYE_ROLE: 'control', SHARPEYE_SIP_PORT: String(sipPort) });
     // a low egress limit: 50 viewers of a ~300 kb/s stream are far beyond it
     const mediaEnv = (lo: number) => ({ ...common, SHARPEYE_ROLE: 'media', SHARPEYE_RTP_PORT_RANGE: `${lo}-${lo + 399}`, SHARPEYE_MEDIA_MAX_EGRESS_KBPS: '3000' });
@@ -86,7 +86,8 @@ describe('cluster: 1 control + 2 media nodes on PostgreSQL, NATS and Redis', { t
 
   after(async () => {
     sim?.kill('SIGKILL');
-    await Promise.all([control, ...media].filter(Boolean).map((n) => n.kill()));
+    // SIGTERM, but no long wait: a media node has been seen to take > 8 s to stop (nothing here checks its shutdown)
+    await Promise.all([control, ...media].filter(Boolean).map((n) => n.kill('SIGTERM', 2000)));
     await db?.drop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });

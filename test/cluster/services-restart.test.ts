@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { freshDatabase, type TestDatabase } from '../helpers/databases.js';
-import { ROOT, clusterKey, clusterName, freePort, startNode, type NodeProcess } from '../helpers/cluster.js';
+import { ROOT, clusterKey, clusterName, freePort, freeTcpUdpPort, startNode, type NodeProcess } from '../helpers/cluster.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -77,7 +77,7 @@ describe('cluster: NATS and Redis restarting mid-run', { timeout: 180_000 }, () 
       SHARPEYE_ADMIN_PASSWORD: PASSWORD,
       SHARPEYE_STREAM_LINGER: '30',
     };
-    const sipPort = await freePort();
+    const sipPort = await freeTcpUdpPort();
     control = await startNode('c1', { ...common, SHARPEYE_ROLE: 'control', SHARPEYE_SIP_PORT: String(sipPort) });
     mediaNode = await startNode('m1', { ...common, SHARPEYE_ROLE: 'media', SHARPEYE_RTP_PORT_RANGE: '41000-41099' });
     const login = await fetch(`http://127.0.0.1:${control.httpPort}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
@@ -91,7 +91,8 @@ describe('cluster: NATS and Redis restarting mid-run', { timeout: 180_000 }, () 
 
   after(async () => {
     sim?.kill('SIGKILL');
-    await Promise.all([control, mediaNode].filter(Boolean).map((n) => n.kill()));
+    // SIGTERM, but no long wait: a media node has been seen to take > 8 s to stop (nothing here checks its shutdown)
+    await Promise.all([control, mediaNode].filter(Boolean).map((n) => n.kill('SIGTERM', 2000)));
     await Promise.all([nats, redis].filter(Boolean).map(stopService));
     await db?.drop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /**
  * End-to-end test of the web console against the real server, in headless Chromium.
  *
- * Starts `npx tsx src/main.ts` on free ports with a fresh data dir, then drives the console as admin
+ * Starts `node --import tsx src/main.ts` on free ports with a fresh data dir, then drives the console as admin
  * (org, device with archive fields, two channels, a role scoped to one channel, a user), logs in as that
  * user (who must see exactly the granted channel), imports devices from a CSV and exports the user log.
  * Needs the built console (`npm run build:web`; built here when dist/web is missing) and /usr/bin/chromium.
@@ -75,7 +75,7 @@ function stopServer(server: ChildProcess): Promise<void> {
       resolve();
     });
     try {
-      process.kill(-server.pid, 'SIGTERM'); // the whole group: npx and the tsx child
+      process.kill(-server.pid, 'SIGTERM'); // the whole group: the server and anything it started
     } catch {
       clearTimeout(timer);
       resolve();
@@ -142,7 +142,7 @@ before(async () => {
   const [httpPort, sipPort] = [await freePort(), await freePort()];
   const base = `http://127.0.0.1:${httpPort}`;
   let output = '';
-  const server = spawn('npx', ['tsx', 'src/main.ts'], {
+  const server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

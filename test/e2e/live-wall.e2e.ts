@@ -94,9 +94,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch(() => undefined);
+  await Promise.all([sim?.stop(), sim265?.stop()]); // before the platform goes: unregistering against nothing waits for timeouts
   await t?.close();
-  await sim?.stop();
-  await sim265?.stop();
 });
 
 const byTest = (page: Page, name: string) => page.locator(`[data-test="${name}"]`).first();

@@ -93,8 +93,8 @@ before(async () => {
 after(async () => {
   clearInterval(clockTimer);
   await browser?.close().catch(() => undefined);
+  await sim?.stop(); // before the platform goes: unregistering against nothing waits for timeouts
   await t?.close();
-  await sim?.stop();
 });
 
 const byTest = (page: Page, name: string) => page.locator(`[data-test="${name}"]`).first();

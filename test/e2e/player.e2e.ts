@@ -43,8 +43,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  await Promise.all(sims.map((s) => s.stop())); // before the platform goes: unregistering against nothing waits for timeouts
   await t?.close();
-  await Promise.all(sims.map((s) => s.stop()));
 });
 
 async function channelOf(deviceSuffix: string): Promise<string> {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,13 +22,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A port free right now on both TCP and UDP (SIP binds both; a TCP-free port may be a busy UDP one). */
+export async function freeTcpUdpPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const ok = await new Promise<boolean>((resolve) => {
+      const u = createSocket('udp4');
+      u.once('error', () => resolve(false));
+      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+}
+
 export interface NodeProcess {
   name: string;
   child: ChildProcess;
   httpPort: number;
   env: Record<string, string>;
   log: () => string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** `signal`, then SIGKILL if still running after `graceMs` */
+  kill(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
 /** One `tsx src/main.ts` process (any role) on free ports with its own data dir; resolves once /api/v1/health answers. */
@@ -58,10 +73,12 @@ export async function startNode(name: string, env: Record<string, string>, timeo
     httpPort,
     env: full,
     log: () => out,
-    async kill(signal = 'SIGTERM') {
+    async kill(signal = 'SIGTERM', graceMs = 8000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
-      await Promise.race([exited, sleep(8000)]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer); // a pending timer would keep the test process alive
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };

@@ -85,7 +85,9 @@ test('a TCP peer that connects and sends nothing is dropped; a good one after it
     silent.on('close', () => res(Date.now() - t0));
   });
   silent.on('error', () => {});
-  const ms = await Promise.race([closed, new Promise<number>((res) => setTimeout(() => res(-1), 10_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  const ms = await Promise.race([closed, new Promise<number>((res) => (timer = setTimeout(() => res(-1), 10_000)))]);
+  clearTimeout(timer);
   assert.ok(ms >= 400 && ms < 3000, `silent peer dropped after ${ms} ms`);
   const good = net.connect(port.port, '127.0.0.1');
   await new Promise((res, rej) => {

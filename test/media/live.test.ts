@@ -48,8 +48,8 @@ describe('live video: GB device → hub → FLV / WS-FLV / HLS / RTSP', { skip: 
   });
 
   after(async () => {
+    await Promise.all(sims.map((s) => s.stop())); // before the platform goes: unregistering against nothing waits for timeouts
     await t?.close();
-    await Promise.all(sims.map((s) => s.stop()));
   });
 
   const channels = async () => (await t.app.inject({ method: 'GET', url: '/api/v1/channels?pageSize=10', headers: t.admin })).json().items as { id: string; deviceId: string }[];

@@ -15,10 +15,12 @@ describe('non-GB sources and snapshots', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe
   let sim: Simulator;
   const children: ChildProcess[] = [];
   const DEV = '35020000001320009001';
+  /** seconds a stream without viewers is kept (short here: the always-on test waits past it) */
+  const LINGER_S = 3;
 
   before(async () => {
     const h264 = await testClip('h264-1080p');
-    t = await startTestApp('sqlite');
+    t = await startTestApp('sqlite', { SHARPEYE_STREAM_LINGER: String(LINGER_S) });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     host = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
     sim = new Simulator({ server: `127.0.0.1:${t.platform.sipPort}`, serverId: '35020000002000000001', domain: '3502000000', password: '12345678', devices: 1, channelsPerDevice: 1, media: h264, log: createLogger('silent') } as never);
@@ -33,8 +35,8 @@ describe('non-GB sources and snapshots', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe
 
   after(async () => {
     for (const c of children) c.kill('SIGKILL');
+    await sim?.stop(); // before the platform goes: unregistering against nothing waits for timeouts
     await t?.close();
-    await sim?.stop();
   });
 
   const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) => t.app.inject({ method, url, headers: { ...t.admin, host }, payload: payload ?? (method === 'POST' ? {} : undefined) });
@@ -69,8 +71,9 @@ describe('non-GB sources and snapshots', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe
     assert.equal(notYet.statusCode, 409);
     assert.equal(notYet.json().code, 'CHANNEL_NOT_PUBLISHING');
 
+    let publisher: ChildProcess | undefined;
     const publish = (url: string, seconds: number) => {
-      const p = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', String(seconds), '-c:v', 'libx264', '-g', '25', '-bf', '0', '-pix_fmt', 'yuv420p', '-f', 'flv', url], { stdio: 'ignore' });
+      const p = (publisher = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', String(seconds), '-c:v', 'libx264', '-g', '25', '-bf', '0', '-pix_fmt', 'yuv420p', '-f', 'flv', url], { stdio: 'ignore' }));
       children.push(p);
       return new Promise<number>((res) => p.on('exit', (code) => res(code ?? -1)));
     };
@@ -93,6 +96,8 @@ describe('non-GB sources and snapshots', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe
     }
     const ch = (await api('GET', `/api/v1/channels/${CH}`)).json();
     assert.equal(ch.sourceState?.status, 'playing');
+    // checked while it publishes: the rest of its 12 s (a margin for slow probes) is not needed
+    publisher?.kill('SIGTERM');
     await done;
   });
 
@@ -134,7 +139,7 @@ describe('non-GB sources and snapshots', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe
     }
     assert.equal(info?.state, 'live');
     assert.equal(info?.readers, 0);
-    await new Promise((r) => setTimeout(r, 12_000)); // longer than the 10 s linger
+    await new Promise((r) => setTimeout(r, (LINGER_S + 2) * 1000)); // longer than the linger
     assert.equal((await t.platform.media!.stream(key))?.state, 'live', 'still pulled without viewers');
   });
 
@@ -142,10 +147,10 @@ describe('non-GB sources and snapshots', { skip: !HAVE_FFMPEG && 'ffmpeg/ffprobe
     const CH = '35020000001310009003';
     const c = await api('POST', '/api/v1/channels', { id: CH, deviceId: DEV, name: '坏地址', sourceUrl: 'rtsp://127.0.0.1:1/nothing' });
     assert.equal(c.statusCode, 201, c.body);
-    const live = await api('POST', `/api/v1/channels/${CH}/live`);
+    // both at once: each waits out the first-frame timeout of the failing pull
+    const [live, snap] = await Promise.all([api('POST', `/api/v1/channels/${CH}/live`), api('POST', `/api/v1/channels/${CH}/snapshot`)]);
     assert.ok([502, 504].includes(live.statusCode), live.body);
     assert.match(live.json().code, /SOURCE_FAILED|MEDIA_TIMEOUT/);
-    const snap = await api('POST', `/api/v1/channels/${CH}/snapshot`);
     assert.ok(snap.statusCode >= 400, 'no snapshot without video');
   });
 });

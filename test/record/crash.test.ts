@@ -56,8 +56,8 @@ let child: ChildProcess | undefined;
 let sim: Simulator | undefined;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'sharpeye-crash-'));
 after(async () => {
+  await sim?.stop(); // while the server runs: unregistering against nothing waits for timeouts
   child?.kill('SIGKILL');
-  await sim?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -63,8 +63,8 @@ describe('platform recording: plan → segments → search, playback, download',
   });
 
   after(async () => {
+    await sim?.stop(); // before the platform goes: unregistering against nothing waits for timeouts
     await t?.close();
-    await sim?.stop();
   });
 
   test('an "always" plan records; search finds the segment being written', async () => {

@@ -80,8 +80,8 @@ describe('S3 storage of platform recordings', { skip: !HAVE_FFMPEG && 'ffmpeg/ff
   });
 
   after(async () => {
+    await sim?.stop(); // before the platform goes: unregistering against nothing waits for timeouts
     await t?.close();
-    await sim?.stop();
     await s3.stop();
   });
 

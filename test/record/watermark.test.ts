@@ -116,8 +116,8 @@ describe('download and snapshot watermarks', { skip: !HAVE_FFMPEG && 'ffmpeg/ffp
   });
 
   after(async () => {
+    await sim?.stop(); // before the platform goes: unregistering against nothing waits for timeouts
     await t?.close();
-    await sim?.stop();
     if (figures.length) console.log(`# ${figures.join('; ')}`);
   });
 

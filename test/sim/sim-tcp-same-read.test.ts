@@ -48,7 +48,9 @@ test('sim over TCP answers a Catalog query that arrives in the same read as the 
   const sim = new Simulator({ server: `127.0.0.1:${port}`, serverId: '35020000002000000001', domain: '3502000000', password: '12345678', devices: 1, channelsPerDevice: 2, transport: 'tcp', keepaliveS: 3600, log: createLogger('silent') } as never);
   try {
     await sim.start();
-    const m = await Promise.race([answer, new Promise<string>((_r, j) => setTimeout(() => j(new Error(`no Catalog answer; got ${received.map((x) => x.split('\r\n')[0]).join(' | ')}`)), 8000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const m = await Promise.race([answer, new Promise<string>((_r, j) => (timer = setTimeout(() => j(new Error(`no Catalog answer; got ${received.map((x) => x.split('\r\n')[0]).join(' | ')}`)), 8000)))]);
+    clearTimeout(timer); // a pending timer keeps the test process alive for its 8 s
     assert.match(m, /<Response>/);
     assert.match(m, /<SumNum>2<\/SumNum>/);
     assert.equal((m.match(/<Item>/g) ?? []).length, 2);
