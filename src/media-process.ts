@@ -50,7 +50,8 @@ export async function runMediaNode(config: Readonly<Config>, log: Logger) {
     }
   }
 
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  // viewers' HTTP-FLV/WS responses never end by themselves: close() must cut them, not wait (SIGTERM took > 8 s)
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   app.get('/api/v1/health', async () => ({ status: 'ok', role: 'media', nodeId: config.nodeId, streams: m.node.loadFigures().streams }));
   await app.register(async (s) => m.http(s));

@@ -102,7 +102,12 @@ export class UpperLink {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.kaTimer);
-    if (unregister && this.st.state === 'registered') await this.register(0).catch(() => undefined);
+    if (unregister && this.st.state === 'registered') {
+      // a live upper answers in well under a second; one that is gone must not hold a shutdown for the full 10 s
+      let cap: NodeJS.Timeout | undefined;
+      await Promise.race([this.register(0).catch(() => undefined), new Promise((r) => (cap = setTimeout(r, 3000)))]);
+      clearTimeout(cap);
+    }
     this.set('disabled', { error: undefined, expiresAt: undefined, nextAttemptAt: undefined });
   }
 

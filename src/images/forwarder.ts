@@ -53,7 +53,6 @@ class AuthRefused extends Error {
 }
 
 const AUTH_CODES = new Set(['EC001', 'EC002', 'EC003']);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Forwarding to one bureau endpoint (issue 12 §3): a client of the seed interface that authenticates (digest, then
@@ -467,7 +466,10 @@ export class TargetRunner {
     for (const t of this.sleeping.values()) clearTimeout(t);
     this.sleeping.clear();
     this.abort.abort();
-    await Promise.race([Promise.allSettled([...this.runs]), sleep(5000)]);
+    // wait for running sends at most 5 s; the timer is cleared so a clean stop does not keep the process 5 s longer
+    let cap: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.runs]), new Promise((r) => (cap = setTimeout(r, 5000)))]);
+    clearTimeout(cap);
     await this.flush().catch(() => undefined);
   }
 }

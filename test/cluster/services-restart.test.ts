@@ -114,6 +114,8 @@ describe('cluster: NATS and Redis restarting mid-run', { timeout: 180_000 }, () 
     const t0 = Date.now();
     const second = await liveWithin(channels[1], 20_000);
     console.log(`# NATS restarted: new stream served ${((Date.now() - t0) / 1000).toFixed(1)} s after NATS came back`);
+    // a request must not be sent into the dropped connection and wait out the 10 s RPC timeout (it once did)
+    assert.ok(Date.now() - t0 < 5_000, `new stream within 5 s of NATS coming back, took ${Date.now() - t0} ms`);
     const { stdout } = await run('ffprobe', ['-v', 'error', '-rw_timeout', '5000000', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', second.flv], { timeout: 15_000 });
     assert.match(stdout, /h264/);
     const before2 = bytes;
