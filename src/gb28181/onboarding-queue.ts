@@ -6,7 +6,7 @@
  *   round trips (and the initial Catalog NOTIFY each one triggers) compete for the same CPU.
  * - Back-pressure: the number of jobs running adapts between `min` and `max` to the event-loop lag the queue sees
  *   (a 50 ms tick measuring its own lateness): above `highLagMs` it halves, below `lowLagMs` it grows by `step`.
- *   So a fast node onboards 256 devices at a time and a node sharing its cores backs off before it blocks.
+ *   So a fast node onboards up to `max` devices at a time (128 in the GB service) and a node sharing its cores backs off before it blocks.
  */
 export interface OnboardingQueueOptions {
   max?: number;
