@@ -45,7 +45,7 @@ test('sim over TCP answers a Catalog query that arrives in the same read as the 
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
-  const sim = new Simulator({ server: `127.0.0.1:${port}`, serverId: '35020000002000000001', domain: '3502000000', password: '12345678', devices: 1, channelsPerDevice: 2, transport: 'tcp', keepaliveS: 3600, log: createLogger('silent') } as never);
+  const sim = new Simulator({ server: `127.0.0.1:${port}`, serverId: '35020000002000000001', domain: '3502000000', password: '12345678', devices: 1, channelsPerDevice: 2, transport: 'tcp', keepalive: 3600, log: createLogger('silent') } as never);
   try {
     await sim.start();
     let timer: NodeJS.Timeout | undefined;

@@ -36,7 +36,8 @@ export async function deviceRoutes(root: FastifyInstance, deps: ApiDeps): Promis
     async (req) => {
       const p = principalOf(req);
       assertPermission(p, 'device.view');
-      return deps.store.devices.list(p.scope, req.query);
+      const page = await deps.store.devices.list(p.scope, req.query);
+      return { ...page, items: page.items.map((d) => withLiveKeepalive(deps, d)) };
     },
   );
 
@@ -53,7 +54,7 @@ export async function deviceRoutes(root: FastifyInstance, deps: ApiDeps): Promis
   api.get('/devices/:id', { schema: { tags: ['devices'], params: IdParam } }, async (req) => {
     const p = principalOf(req);
     assertPermission(p, 'device.view');
-    return deps.access.visibleDevice(p, req.params.id);
+    return withLiveKeepalive(deps, await deps.access.visibleDevice(p, req.params.id));
   });
 
   api.patch('/devices/:id', { schema: { tags: ['devices'], params: IdParam, body: DevicePatch } }, async (req) => {
@@ -73,4 +74,10 @@ export async function deviceRoutes(root: FastifyInstance, deps: ApiDeps): Promis
     await audit(deps, req, { action: 'device.delete', targetType: 'device', targetId: d.id, detail: `${d.name} (${d.channelCount} channels)` });
     return reply.status(204).send();
   });
+}
+
+/** The archive writes keepalive times every few minutes; a registered device's live time is in the signalling layer. */
+function withLiveKeepalive<D extends { id: string; lastKeepaliveAt: string | null }>(deps: { gb?: { registry: { lastSeenIso(id: string): string | undefined } } }, d: D): D {
+  const live = deps.gb?.registry.lastSeenIso(d.id);
+  return live && (!d.lastKeepaliveAt || live > d.lastKeepaliveAt) ? { ...d, lastKeepaliveAt: live } : d;
 }

@@ -58,6 +58,8 @@ export class AvailabilityAccountant {
   private readonly deltas = new Map<string, AvailabilityDelta>();
   /** channels with a live stream running at the last look (the probe leaves them alone) */
   private streaming = new Set<string>();
+  /** channels whose verdict turned unknown while online, in that order (for the probe; a Set keeps it small and ordered) */
+  private readonly unknownQueue = new Set<string>();
   /** splitByDay answers of the current pass: after a flush most channels share the same `since` */
   private splits = new Map<string, Array<{ day: string; ms: number }>>();
   private chain: Promise<void> = Promise.resolve();
@@ -127,6 +129,7 @@ export class AvailabilityAccountant {
     this.channels.delete(id);
     this.verdicts.delete(id);
     this.pending.delete(id);
+    this.unknownQueue.delete(id);
   }
 
   /** Only the running streams (cheap: no database read), serialised with the ticks. */
@@ -196,6 +199,8 @@ export class AvailabilityAccountant {
     }
     if (v === 'unknown') this.pending.delete(id);
     this.verdicts.set(id, v);
+    if (v === 'unknown' && c?.online) this.unknownQueue.add(id);
+    else this.unknownQueue.delete(id);
   }
 
   /**
@@ -287,12 +292,29 @@ export class AvailabilityAccountant {
     }
   }
 
-  /** Channels the probe may visit: online, not streaming, not RTMP (a publisher is either there or not). */
-  forEachCandidate(fn: (id: string, unknown: boolean) => void): void {
-    for (const [id, p] of this.channels) {
-      if (!p.online || p.sourceType === 'rtmp' || this.streaming.has(id)) continue;
-      fn(id, (this.verdicts.get(id) ?? 'unknown') === 'unknown');
-    }
+  /** Whether the probe may visit this channel: tracked, online, not streaming, not RTMP (a publisher is there or not). */
+  isCandidate(id: string): boolean {
+    const p = this.channels.get(id);
+    return !!p && p.online && p.sourceType !== 'rtmp' && !this.streaming.has(id);
+  }
+
+  /** Channels whose delivery became unknown (came online, or back), oldest first; the probe takes them first. */
+  takeUnknown(): IterableIterator<string> {
+    return this.unknownQueue.keys();
+  }
+
+  /** The probe has looked at this unknown channel (or it no longer is one). */
+  dropUnknown(id: string): void {
+    this.unknownQueue.delete(id);
+  }
+
+  /** Every tracked channel id, in a stable cyclic order (the probe walks it round robin). */
+  channelIds(): IterableIterator<string> {
+    return this.channels.keys();
+  }
+
+  get channelCount(): number {
+    return this.channels.size;
   }
 
   verdict(channelId: string): VideoVerdict {
