@@ -44,13 +44,13 @@ function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(f[11]) + Number(f[12]); // utime + stime
 }
-/** utime+stime per thread name (main loop, V8 GC helpers, libuv pool, …) */
+/** utime+stime per thread: the main (event-loop) thread, then the others by name (V8 GC helpers, libuv pool, …) */
 function threadTicks(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')).replace(/\d+$/, '#');
+      const name = tid === String(pid) ? 'main' : raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')).replace(/\d+$/, '#');
       const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
       out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]));
     } catch {
