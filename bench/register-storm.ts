@@ -10,11 +10,11 @@
  * (e.g. --trace-gc).
  *   npx tsx bench/register-storm.ts --devices 20000 --channels 5 [--transport tcp] [--steady 60] [--keepalive 60]
  *
- * Last measured (2026-11-26, 2-core machine, load 1.5–2.7 — see docs/gb28181.md#scale):
- *   20,000 × 5 UDP: all registered 10.3–13.8 s, all catalogued 24.7–32.2 s (goal 60 s), 1.8–2.0 ms server CPU per
- *   device, worst loop delay 148 ms at load 1.5 (197–553 ms with a test suite on the other core; p99 37–91 ms),
- *   53–57 KB RSS per device; steady keepalive 4.3 % of one core at load 1.5 (5.4–5.8 % under load).
- *   5,000 × 5 TCP: catalogued 9.8 s, worst loop delay 188 ms, steady 4.9 %.
+ * Last measured (2026-11-26, 2-core machine, nothing else running — see docs/gb28181.md#scale):
+ *   20,000 × 5 UDP: all registered 6–10 s, all catalogued 22.7–24.8 s (goal 60 s), 1.7–1.8 ms server CPU per
+ *   device, worst loop delay 121–195 ms (p99 40–45 ms), 55–56 KB RSS per device; steady keepalive 3.2–8.8 % of one
+ *   core depending on the window (main thread 4–6 %, GC helper threads up to 3 %).
+ *   5,000 × 5 TCP: catalogued 9.3 s, worst loop delay 156 ms, steady 5.0 %.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
