@@ -103,6 +103,12 @@ export function newCallId(): string {
  * and timeout (Timer B/F), server transactions that absorb retransmitted requests by re-sending the stored answer.
  * Messages that fail to parse get 400 (requests) or are dropped (responses), and never reach the handlers.
  */
+function unpooled(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(b.length);
+  b.copy(out);
+  return out;
+}
+
 export class SipEndpoint {
   private readonly clientTx = new Map<string, ClientTx>();
   private readonly serverTx = new Map<string, ServerTx>();
@@ -271,7 +277,9 @@ export class SipEndpoint {
       if (status >= 200) answered = true;
       const res = this.buildResponse(msg, peer, status, reason, extra, body);
       const buf = this.send(peer, res);
-      if (status >= 200) tx.response = buf;
+      // kept 32 s to answer retransmissions: an exact copy, not a slice of Node's shared 8 KiB buffer pool (10,000
+      // kept slices pinned a slab each and fed old-generation GC in the keepalive steady state)
+      if (status >= 200) tx.response = unpooled(buf);
       if (acked && status >= 300) acked(false);
       if (acked && status >= 200 && status < 300) this.awaitAck(`${msg.headers.get('call-id')}:${cseq.seq}`, peer, buf, acked);
       if (status >= 200) incoming.sent = res;
