@@ -12,8 +12,8 @@
  *
  * Last measured (2026-11-26, 2-core machine, nothing else running — see docs/gb28181.md#scale):
  *   20,000 × 5 UDP: all registered 6–10 s, all catalogued 22.7–24.8 s (goal 60 s), 1.7–1.8 ms server CPU per
- *   device, worst loop delay 121–195 ms (p99 40–45 ms), 55–56 KB RSS per device; steady keepalive 3.2–8.8 % of one
- *   core depending on the window (main thread 4–6 %, GC helper threads up to 3 %).
+ *   device, worst loop delay 121–195 ms (p99 40–45 ms), 49–56 KB RSS per device; steady keepalive 3.2–6.8 % of one
+ *   core before the availability probe starts, 6.7–6.9 % with it (main thread 4.3–5.5 %, GC helper threads 1.4–2.5 %).
  *   5,000 × 5 TCP: catalogued 9.3 s, worst loop delay 156 ms, steady 5.0 %.
  */
 import { spawn } from 'node:child_process';
