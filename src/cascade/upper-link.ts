@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { newCallId, newTag, SipTimeoutError, type SipEndpoint } from '../sip/endpoint.js';
 import type { Peer } from '../sip/transport.js';
 import type { UpperPlatform } from '../store/repos/upper-platforms.js';
+import { waitAtMost } from '../core/wait.js';
 
 export type LinkState = 'disabled' | 'registering' | 'registered' | 'failed';
 
@@ -104,9 +105,7 @@ export class UpperLink {
     clearTimeout(this.kaTimer);
     if (unregister && this.st.state === 'registered') {
       // a live upper answers in well under a second; one that is gone must not hold a shutdown for the full 10 s
-      let cap: NodeJS.Timeout | undefined;
-      await Promise.race([this.register(0).catch(() => undefined), new Promise((r) => (cap = setTimeout(r, 3000)))]);
-      clearTimeout(cap);
+      await waitAtMost(this.register(0), 3000).catch(() => undefined);
     }
     this.set('disabled', { error: undefined, expiresAt: undefined, nextAttemptAt: undefined });
   }

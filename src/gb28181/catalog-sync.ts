@@ -2,7 +2,7 @@ import type { CatalogItem } from '../lib/manscdp/index.js';
 import type { CatalogEntry } from '../store/repos/gb-state.js';
 import type { GbDeps } from './context.js';
 import type { DeviceJournal } from './device-journal.js';
-import { yieldToLoop } from './yield.js';
+import { yieldToLoop } from '../core/wait.js';
 
 /**
  * What each device last reported per channel. A device usually sends its whole catalog twice on registration (the

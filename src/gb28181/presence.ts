@@ -1,7 +1,7 @@
 import type { GbDeps } from './context.js';
 import type { DeviceJournal } from './device-journal.js';
 import type { Registry } from './registry.js';
-import { yieldToLoop } from './yield.js';
+import { yieldToLoop } from '../core/wait.js';
 
 const FLUSH_CHUNK = 500;
 

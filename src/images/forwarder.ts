@@ -8,6 +8,7 @@ import type { ImageFiles } from './image-files.js';
 import { KEY_VALIDITY_MS } from './seed-auth.js';
 import { fillContents } from './seed-parse.js';
 import { parseSeedTime, seedCompactTime, seedDateTime, type SeedKind } from './seed-protocol.js';
+import { waitAtMost } from '../core/wait.js';
 
 export interface ForwarderOptions {
   /** how often the queue is scanned for devices with work (captures stored by other nodes, missed wake-ups) */
@@ -466,10 +467,7 @@ export class TargetRunner {
     for (const t of this.sleeping.values()) clearTimeout(t);
     this.sleeping.clear();
     this.abort.abort();
-    // wait for running sends at most 5 s; the timer is cleared so a clean stop does not keep the process 5 s longer
-    let cap: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.runs]), new Promise((r) => (cap = setTimeout(r, 5000)))]);
-    clearTimeout(cap);
+    await waitAtMost(Promise.allSettled([...this.runs]), 5000);
     await this.flush().catch(() => undefined);
   }
 }

@@ -8,6 +8,7 @@ import { MEDIA_STATUS_END_OF_FILE } from '../lib/manscdp/index.js';
 import type { MediaNode, StreamRef } from '../media/node.js';
 import type { Store } from '../store/index.js';
 import { inviteHistory } from './device-invite.js';
+import { waitAtMost } from '../core/wait.js';
 
 export type DeviceDownloadState = 'queued' | 'starting' | 'receiving' | 'finishing' | 'done' | 'failed' | 'aborted';
 
@@ -301,8 +302,6 @@ export class DeviceDownloads {
       r.cancelled = true;
       r.wake?.();
     }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(running.map((r) => r.settled)), new Promise((res) => (timer = setTimeout(res, 3000)))]);
-    clearTimeout(timer);
+    await waitAtMost(Promise.all(running.map((r) => r.settled)), 3000);
   }
 }

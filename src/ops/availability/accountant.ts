@@ -4,6 +4,7 @@ import type { MediaNode } from '../../media/node.js';
 import type { Store } from '../../store/index.js';
 import type { AvailabilityDelta, AvailabilityStore } from './availability-store.js';
 import { localDay, splitByDay } from './days.js';
+import { yieldToLoop } from '../../core/wait.js';
 
 /** What the accountant knows of a channel between two ticks. */
 export interface ChannelPresence {
@@ -25,7 +26,6 @@ const FRESH_MS = 10_000;
 const PRESENCE_PAGE = 2_000;
 /** channels handled between two yields in passes over all of them (~5 ms each) */
 const SLICE = 2_000;
-const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 
 /** A channel as tracked: its presence and the instant up to which its time is booked. */
 interface Tracked extends ChannelPresence {
@@ -90,7 +90,7 @@ export class AvailabilityAccountant {
     let n = 0;
     for (const [id, p] of next) {
       this.adopt(id, p, now);
-      if (++n % SLICE === 0) await yieldNow();
+      if (++n % SLICE === 0) await yieldToLoop();
     }
     for (const id of [...this.channels.keys()]) if (!next.has(id)) this.forget(id, now);
     await this.streamEvidence();
@@ -216,7 +216,7 @@ export class AvailabilityAccountant {
       for (const r of rows) out.set(r.id, presenceOf(r));
       if (rows.length < PRESENCE_PAGE) return out;
       after = rows[rows.length - 1].id;
-      await yieldNow();
+      await yieldToLoop();
     }
   }
 
@@ -271,7 +271,7 @@ export class AvailabilityAccountant {
     let n = 0;
     for (const c of [...this.channels.values()]) {
       this.accrue(c, now);
-      if (++n % SLICE === 0) await yieldNow();
+      if (++n % SLICE === 0) await yieldToLoop();
     }
     this.splits.clear();
     if (!this.deltas.size) return;

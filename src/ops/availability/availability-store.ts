@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../store/schema.js';
 import { channelInScope, type ChannelScope } from '../../store/scope.js';
 import { pageBounds, toCount, type Page } from '../../store/paging.js';
+import { yieldToLoop } from '../../core/wait.js';
 
 /**
  * `channel_availability` (migration 010_availability): one row per channel and local day. Declared here and merged
@@ -111,7 +112,7 @@ export class AvailabilityStore {
         )
         .execute();
       // let SIP and HTTP in between batches: 100,000 channels are 200 statements
-      await new Promise((r) => setImmediate(r));
+      await yieldToLoop();
     }
   }
 

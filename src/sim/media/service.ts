@@ -15,6 +15,7 @@ import type { GbMediaFormat } from '../../lib/sdp/index.js';
 import { buildGbAnswer, gbFormat, parseGbOffer, type GbOffer } from './sdp.js';
 import type { MediaSource } from './source.js';
 import { newMediaCounters, RtpStream, type MediaCounters } from './stream.js';
+import { waitAtMost } from '../../core/wait.js';
 
 export interface SimMediaOptions {
   source: MediaSource;
@@ -396,9 +397,7 @@ export class SimMedia {
   async stop(timeoutMs = 5000): Promise<void> {
     this.stopped = true;
     const byes = [...this.calls.values()].map((c) => this.end(c, true));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(byes), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-    clearTimeout(timer);
+    await waitAtMost(Promise.all(byes), timeoutMs);
     this.pacer.close();
   }
 }
